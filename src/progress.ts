@@ -219,7 +219,10 @@ export class Progress implements ProgressSink {
   private redraw(): void {
     const now = this.now();
     const active = [...this.streams.values()].filter((s) => s.finished === null);
-    if (active.length === 0) return this.clearLive();
+    if (active.length === 0) {
+      this.clearLive();
+      return;
+    }
     const width = Math.max(40, (this.output.columns ?? 120) - 1);
     const text = active.map((s) => describeStream(s, now)).join(' | ');
     // Erase the line, draw, and return the cursor to column 0 so a log line written next replaces it.

@@ -7,7 +7,17 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-export type ErrorKind = 'config' | 'usage' | 'auth' | 'api' | 'data' | 'quota' | 'interrupted' | 'internal';
+export type ErrorKind =
+  | 'config'
+  | 'usage'
+  | 'auth'
+  | 'api'
+  | 'data'
+  | 'quota'
+  | 'interrupted'
+  /** stdout broke (EPIPE): the target stopped reading. Nothing more can be written, not even STATE. */
+  | 'output'
+  | 'internal';
 
 /** Every error the tap expects carries a kind; the CLI maps the kind to an exit code and prints one line. */
 export class TapError extends Error {

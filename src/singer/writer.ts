@@ -1,0 +1,119 @@
+import { TapError } from '../errors.js';
+import { line, type SingerMessage } from './messages.js';
+
+/** stdout (or whatever the CLI passes) stopped accepting writes, typically EPIPE because the target exited. */
+export class OutputClosedError extends TapError {
+  constructor(cause: unknown) {
+    const code = (cause as { code?: unknown } | null)?.code;
+    super(
+      'output',
+      `stdout closed${typeof code === 'string' ? ` (${code})` : ''}: the target stopped reading; stopping`,
+      { cause },
+    );
+    this.name = 'OutputClosedError';
+  }
+}
+
+export const DEFAULT_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * The only writer of Singer messages. Whole lines are appended to one string and written in large chunks,
+ * so lines from concurrent streams never interleave; a full chunk waits for 'drain' (a slow target slows
+ * the tap down instead of letting it buffer without bound); a broken pipe turns into OutputClosedError.
+ */
+export class SingerWriter {
+  private buffer = '';
+  private failure: OutputClosedError | null = null;
+  private waiting: Promise<void> | null = null;
+  private readonly out: NodeJS.WritableStream;
+  private readonly chunkBytes: number;
+  private readonly listeners = new Set<(error: OutputClosedError) => void>();
+
+  constructor(out: NodeJS.WritableStream, options: { chunkBytes?: number } = {}) {
+    this.out = out;
+    this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    // Without a listener an EPIPE would crash the process with a stack trace.
+    out.on('error', (error: unknown) => this.fail(error));
+  }
+
+  /** The error that broke the output, if it broke. */
+  get broken(): OutputClosedError | null {
+    return this.failure;
+  }
+
+  /** Called once when the output breaks (used to abort fetching at once). */
+  onBroken(listener: (error: OutputClosedError) => void): void {
+    this.listeners.add(listener);
+  }
+
+  /** Appends complete lines; true when the buffer is large enough that the caller should `await flush()`. */
+  append(lines: string): boolean {
+    if (this.failure) throw this.failure;
+    this.buffer += lines;
+    return this.buffer.length >= this.chunkBytes;
+  }
+
+  /** Appends one message and flushes when the chunk is full. */
+  async write(message: SingerMessage): Promise<void> {
+    if (this.append(line(message))) await this.flush();
+  }
+
+  /** Writes what is buffered and waits until the output has room again. */
+  async flush(): Promise<void> {
+    if (this.failure) throw this.failure;
+    // One chunk in flight at a time: later flushes wait for the earlier drain.
+    while (this.waiting) await this.waiting;
+    if (this.buffer.length === 0) return;
+    const chunk = this.buffer;
+    this.buffer = '';
+    let ok: boolean;
+    try {
+      ok = this.out.write(chunk);
+    } catch (error) {
+      this.fail(error);
+      throw this.failure;
+    }
+    if (!ok) await this.drain();
+    if (this.failure) throw this.failure;
+  }
+
+  /** Flushes everything and waits until the last chunk has been handed to the operating system. */
+  async end(): Promise<void> {
+    await this.flush();
+    if (this.failure) throw this.failure;
+    await new Promise<void>((resolve) => {
+      const settle = (): void => {
+        this.listeners.delete(settle);
+        resolve();
+      };
+      this.listeners.add(settle);
+      this.out.write('', () => settle());
+    });
+    if (this.failure) throw this.failure;
+  }
+
+  private drain(): Promise<void> {
+    if (!this.waiting) {
+      this.waiting = new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.out.removeListener('drain', done);
+          this.out.removeListener('close', done);
+          this.listeners.delete(done);
+          this.waiting = null;
+          resolve();
+        };
+        this.out.once('drain', done);
+        this.out.once('close', done);
+        this.listeners.add(done);
+      });
+    }
+    return this.waiting;
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure) return;
+    this.failure = error instanceof OutputClosedError ? error : new OutputClosedError(error);
+    this.buffer = '';
+    for (const listener of [...this.listeners]) listener(this.failure);
+  }
+}

@@ -67,8 +67,9 @@ export function validateState(value: unknown, source: string): TapState {
   }
   for (const [stream, version] of Object.entries((raw.versions ?? {}) as Record<string, number | null>)) {
     if (typeof version !== 'number') continue;
-    const bookmark = (bookmarks[stream] ??= {});
+    const bookmark = bookmarks[stream] ?? {};
     if (typeof bookmark.version !== 'number') bookmark.version = version;
+    bookmarks[stream] = bookmark;
   }
   const current = raw.currently_syncing ?? raw.current_stream ?? null;
   return { bookmarks, currently_syncing: typeof current === 'string' ? current : null };

@@ -1,15 +1,94 @@
 import type { TapConfig } from '../config.js';
-import { TapError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { SalesforceClient } from '../salesforce/client.js';
+import { describeGlobal, describeObjects, type GlobalSObject } from '../salesforce/describe.js';
 import type { Catalog } from '../singer/catalog.js';
+import { buildCatalog, compareNames } from './catalog.js';
+import { describedExclusionReason, exclusionReason } from './exclusions.js';
+import { keyPropertyFor } from './keys.js';
 
-/** Enumerates the org's replicable objects, describes them, and builds the Singer catalog. */
-export async function runDiscovery(options: {
+export interface DiscoveryOptions {
   config: TapConfig;
   client: SalesforceClient;
   logger: Logger;
-}): Promise<Catalog> {
-  void options;
-  throw new TapError('internal', 'discovery is not built yet');
+  /** Composite describe calls in flight. */
+  concurrency?: number;
+}
+
+/**
+ * Enumerates the org's replicable objects, describes them and builds the Singer catalog.
+ * Cost: describeGlobal plus one composite call per 25 objects.
+ * @throws ConfigError when `streams` names objects the org does not have.
+ */
+export async function runDiscovery(options: DiscoveryOptions): Promise<Catalog> {
+  const { config, client, logger } = options;
+  const started = performance.now();
+  const callsBefore = client.usage.callsThisRun;
+  const global = await describeGlobal(client);
+  const candidates = pickObjects(global.sobjects, config, logger);
+
+  const outcome = await describeObjects(
+    client,
+    candidates.map((o) => o.name),
+    { logger, concurrency: options.concurrency },
+  );
+
+  const customSettings = new Set(global.sobjects.filter((o) => o.customSetting).map((o) => o.name));
+  const describes = outcome.describes.filter((describe) => {
+    const reason = describedExclusionReason(describe, customSettings, keyPropertyFor(describe.name));
+    if (reason) logger.info({ object: describe.name }, `skipping ${describe.name}: ${reason}`);
+    return !reason;
+  });
+
+  const catalog = buildCatalog(describes, {
+    apiType: config.apiType,
+    selectFieldsByDefault: config.selectFieldsByDefault,
+  });
+  logger.info(
+    {
+      streams: catalog.streams.length,
+      orgObjects: global.sobjects.length,
+      describeFailures: outcome.failures.length,
+      apiCalls: client.usage.callsThisRun - callsBefore,
+      wallMs: Math.round(performance.now() - started),
+    },
+    `discovered ${catalog.streams.length} streams`,
+  );
+  return catalog;
+}
+
+/** Queryable, non-denied objects, limited to `streams` when given (matched case-insensitively). */
+function pickObjects(sobjects: readonly GlobalSObject[], config: TapConfig, logger: Logger): GlobalSObject[] {
+  let pool = [...sobjects].sort((a, b) => compareNames(a.name, b.name));
+  const named = config.streams !== null;
+  if (config.streams) {
+    const byName = new Map(pool.map((o) => [o.name.toLowerCase(), o]));
+    const missing = config.streams.filter((name) => !byName.has(name.toLowerCase()));
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `streams: ${missing.length === 1 ? 'object' : 'objects'} not found in the org: ${missing.join(', ')}`,
+      );
+    }
+    const wanted = new Set(config.streams.map((name) => name.toLowerCase()));
+    pool = pool.filter((o) => wanted.has(o.name.toLowerCase()));
+  }
+  const kept: GlobalSObject[] = [];
+  const skipped = new Map<string, number>();
+  for (const sobject of pool) {
+    const reason = exclusionReason(sobject, config.apiType);
+    if (!reason) {
+      kept.push(sobject);
+      continue;
+    }
+    skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
+    // Objects the user named are worth a warning; the org's hundreds of others are only counted.
+    if (named) logger.warn({ object: sobject.name }, `skipping ${sobject.name}: ${reason}`);
+    else logger.debug({ object: sobject.name }, `skipping ${sobject.name}: ${reason}`);
+  }
+  if (skipped.size > 0 && !named) {
+    const summary = [...skipped.entries()].map(([reason, n]) => `${n} ${reason}`).join('; ');
+    logger.info({ kept: kept.length }, `left out ${pool.length - kept.length} objects (${summary})`);
+  }
+  return kept;
 }

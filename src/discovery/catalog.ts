@@ -1,0 +1,86 @@
+/** Describe results → Singer catalog entries with their metadata. Pure and deterministic. */
+import type { ApiType } from '../config.js';
+import type { SObjectDescribe } from '../salesforce/describe.js';
+import type { Catalog, CatalogStream, JsonSchema, MetadataEntry } from '../singer/catalog.js';
+import { mapField } from './field-schema.js';
+import { chooseReplicationKey, keyPropertyFor } from './keys.js';
+
+export interface EntryOptions {
+  apiType: ApiType;
+  selectFieldsByDefault: boolean;
+}
+
+/** Code-unit order: the same on every machine and locale. */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortedKeys<T>(record: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const key of Object.keys(record).sort(compareNames)) out[key] = record[key] as T;
+  return out;
+}
+
+/**
+ * One catalog entry. Stream metadata: `table-key-properties`, `valid-replication-keys`, `replication-method`,
+ * `replication-key` (INCREMENTAL by default when a key exists), `forced-replication-method` (FULL_TABLE
+ * otherwise) and `salesforce-api-type` (the API the entry was discovered for: under BULK compound fields are
+ * unsupported). Field metadata: `inclusion`, `selected-by-default`, `unsupported-description`,
+ * `salesforce-type`, `salesforce-calculated` (formula fields, which do not move SystemModstamp) and
+ * `salesforce-compound-field` (for `BillingStreet`: `BillingAddress`).
+ */
+export function buildCatalogEntry(describe: SObjectDescribe, options: EntryOptions): CatalogStream {
+  const object = describe.name;
+  const keyProperty = keyPropertyFor(object);
+  const { replicationKey } = chooseReplicationKey(object, describe.fields);
+  const automatic = new Set([keyProperty, 'IsDeleted']);
+  if (replicationKey) automatic.add(replicationKey);
+
+  const fields = [...describe.fields].sort((a, b) => compareNames(a.name, b.name));
+  const properties: Record<string, JsonSchema> = {};
+  const fieldMetadata: MetadataEntry[] = [];
+  for (const field of fields) {
+    if (field.name in properties) continue;
+    const mapping = mapField(object, field, options.apiType);
+    properties[field.name] = structuredClone(mapping.schema);
+    const metadata: Record<string, unknown> = {
+      inclusion: mapping.unsupported ? 'unsupported' : automatic.has(field.name) ? 'automatic' : 'available',
+      'salesforce-type': field.type,
+    };
+    if (mapping.unsupported) metadata['unsupported-description'] = mapping.unsupported;
+    else metadata['selected-by-default'] = options.selectFieldsByDefault;
+    if (field.calculated) metadata['salesforce-calculated'] = true;
+    if (field.compoundFieldName) metadata['salesforce-compound-field'] = field.compoundFieldName;
+    fieldMetadata.push({ breadcrumb: ['properties', field.name], metadata: sortedKeys(metadata) });
+  }
+
+  const root: Record<string, unknown> = {
+    'table-key-properties': [keyProperty],
+    'salesforce-api-type': options.apiType,
+  };
+  if (replicationKey) {
+    root['valid-replication-keys'] = [replicationKey];
+    root['replication-method'] = 'INCREMENTAL';
+    root['replication-key'] = replicationKey;
+  } else {
+    root['forced-replication-method'] = 'FULL_TABLE';
+    root['replication-method'] = 'FULL_TABLE';
+  }
+
+  return {
+    tap_stream_id: object,
+    stream: object,
+    key_properties: [keyProperty],
+    replication_method: replicationKey ? 'INCREMENTAL' : 'FULL_TABLE',
+    ...(replicationKey ? { replication_key: replicationKey } : {}),
+    schema: { type: 'object', additionalProperties: false, properties },
+    metadata: [{ breadcrumb: [], metadata: sortedKeys(root) }, ...fieldMetadata],
+  };
+}
+
+/** The catalog, streams in tap_stream_id order: the same org gives the same bytes. */
+export function buildCatalog(describes: readonly SObjectDescribe[], options: EntryOptions): Catalog {
+  const streams = describes.map((d) => buildCatalogEntry(d, options));
+  streams.sort((a, b) => compareNames(a.tap_stream_id, b.tap_stream_id));
+  return { streams };
+}

@@ -83,8 +83,15 @@ export interface LoadOptions {
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateInput = ajv.compile(buildConfigSchema());
 
-/** Reads a JSON file; a missing, unreadable or invalid file is a ConfigError naming it. */
-export async function readJsonFile(path: string, what: string): Promise<unknown> {
+/**
+ * Reads a JSON file; a missing, unreadable or invalid file is a ConfigError naming it.
+ * `empty`: the value of a file holding only whitespace (some orchestrators pass an empty state file on a first run).
+ */
+export async function readJsonFile(
+  path: string,
+  what: string,
+  options: { empty?: unknown } = {},
+): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -96,6 +103,7 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
       throw new ConfigError(`${what} file ${path} is not readable (${code})`);
     throw new ConfigError(`cannot read ${what} file ${path}: ${(error as Error).message}`);
   }
+  if ('empty' in options && text.trim() === '') return options.empty;
   return parseJsonText(text, `${what} file ${path}`);
 }
 

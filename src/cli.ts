@@ -1,0 +1,200 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ABOUT_FORMATS, type AboutFormat, packageInfo, renderAbout } from './about.js';
+import { loadConfig, readJsonFile, type TapConfig } from './config.js';
+import { runDiscovery } from './discovery/discover.js';
+import { EXIT, exitCodeFor, TapError } from './errors.js';
+import { createLogger, type Logger, scrub, setLogger } from './log.js';
+import { openClient } from './salesforce/connect.js';
+import { validateCatalog, validateState } from './singer/validate.js';
+import { runSync } from './sync/engine.js';
+
+interface CliOptions {
+  config?: string;
+  discover?: boolean;
+  catalog?: string;
+  properties?: string;
+  state?: string;
+  about?: boolean;
+  format: AboutFormat;
+  test?: boolean;
+}
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function buildProgram(): Command {
+  const pkg = packageInfo();
+  return new Command(pkg.name)
+    .description(
+      `${pkg.description}.\nSinger messages go to stdout, logs to stderr (level from LOG_LEVEL, default info).`,
+    )
+    .option('-c, --config <file>', 'config file (JSON; see README "Configuration" or --about)')
+    .option('-d, --discover', 'print the catalog of the org to stdout')
+    .option('--catalog <file>', 'sync the streams selected in this catalog')
+    .option('-p, --properties <file>', 'legacy spelling of --catalog')
+    .option('-s, --state <file>', 'resume from this state (the last STATE value of a previous run)')
+    .option('--test', 'check the credentials and the connection, then exit')
+    .option('--about', "print the tap's name, version, capabilities and settings")
+    .addOption(
+      new Option('--format <format>', 'format of --about').choices([...ABOUT_FORMATS]).default('text'),
+    )
+    .version(pkg.version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  tap-salesforce --config config.json --discover > catalog.json',
+        '  tap-salesforce --config config.json --catalog catalog.json --state state.json | target-jsonl',
+        '  tap-salesforce --about --format json',
+        '',
+        'Exit codes: 0 success, 1 failure, 2 API quota guard stopped the run (state saved),',
+        '3 bad usage or config, 130 interrupted.',
+      ].join('\n'),
+    )
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .exitOverride()
+    .configureOutput({ outputError: () => {} });
+}
+
+/** Runs the tap. Never throws: failures print one line on stderr and set `process.exitCode`. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await run(argv);
+  } catch (error) {
+    process.exitCode = report(error);
+  }
+}
+
+function report(error: unknown): number {
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) return EXIT.ok; // --help, --version
+    const message = error.message.replace(/^error:\s*/i, '');
+    writeError(`${message} (see --help)`);
+    return EXIT.usage;
+  }
+  if (error instanceof TapError) {
+    writeError(error.message);
+    return exitCodeFor(error);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  writeError(`unexpected error: ${message}`);
+  if (error instanceof Error && error.stack && process.env.LOG_LEVEL?.toLowerCase() === 'debug') {
+    process.stderr.write(`${scrub(error.stack)}\n`);
+  }
+  return EXIT.failure;
+}
+
+function writeError(message: string): void {
+  const oneLine = scrub(message).replace(/\s*\n\s*/g, ' ');
+  process.stderr.write(`tap-salesforce: ${oneLine}\n`);
+}
+
+function makeLogger(): Logger {
+  const wanted = (process.env.LOG_LEVEL ?? 'info').trim().toLowerCase();
+  const logger = createLogger({ level: LEVELS.includes(wanted) ? wanted : 'info' });
+  if (!LEVELS.includes(wanted)) {
+    logger.warn(
+      `LOG_LEVEL ${JSON.stringify(process.env.LOG_LEVEL)} is not one of ${LEVELS.join(', ')}; using info`,
+    );
+  }
+  setLogger(logger);
+  return logger;
+}
+
+async function run(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.parse(argv);
+  const opts = program.opts<CliOptions>();
+  const logger = makeLogger();
+
+  const ignored = program.args.filter((arg) => arg.startsWith('-')).map((arg) => arg.split('=')[0]);
+  if (ignored.length > 0) logger.warn(`ignoring unknown options: ${ignored.join(', ')}`);
+
+  if (opts.about) {
+    await writeStdout(renderAbout(opts.format));
+    return;
+  }
+
+  for (const flag of ['config', 'catalog', 'properties', 'state'] as const) {
+    const value = opts[flag];
+    if (value?.startsWith('-')) {
+      throw new TapError('usage', `--${flag} needs a file name, got ${JSON.stringify(value)} (see --help)`);
+    }
+  }
+  const catalogPath = opts.catalog ?? opts.properties;
+  if (opts.catalog && opts.properties) logger.warn('both --catalog and --properties given; using --catalog');
+  if (!opts.discover && !catalogPath && !opts.test) {
+    throw new TapError('usage', 'nothing to do: give --discover, --catalog FILE or --about (see --help)');
+  }
+  if (!opts.config) throw new TapError('usage', 'missing --config FILE (see --help)');
+  const config = await loadConfig(opts.config);
+
+  if (opts.test) {
+    throw new TapError('internal', '--test (connection check) is not built yet');
+  }
+
+  if (opts.discover) {
+    if (catalogPath) logger.warn('--discover given with a catalog; discovering, not syncing');
+    const client = await openClient(config, logger);
+    const catalog = await runDiscovery({ config, client, logger });
+    await writeStdout(`${JSON.stringify(catalog, null, 2)}\n`);
+    return;
+  }
+
+  await sync(config, catalogPath as string, opts.state, logger);
+}
+
+async function sync(config: TapConfig, catalogPath: string, statePath: string | undefined, logger: Logger) {
+  const catalog = validateCatalog(await readJsonFile(catalogPath, 'catalog'), `catalog file ${catalogPath}`);
+  const state = statePath
+    ? validateState(await readJsonFile(statePath, 'state', { empty: null }), `state file ${statePath}`)
+    : validateState(undefined, 'no state');
+
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      // A second signal: the user does not want to wait for the last STATE.
+      process.stderr.write(`tap-salesforce: ${signal} again, exiting now\n`);
+      process.exit(EXIT.interrupted);
+    }
+    logger.warn(`${signal} received: stopping after the last complete STATE`);
+    controller.abort(new TapError('interrupted', `interrupted by ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const client = await openClient(config, logger);
+    await runSync({ config, client, catalog, state, logger, out: process.stdout, signal: controller.signal });
+    if (controller.signal.aborted) throw controller.signal.reason;
+  } catch (error) {
+    if (error instanceof TapError && error.kind === 'quota' && config.quotaExitSuccess) {
+      logger.warn(`${error.message}; exiting 0 because quota_exit_success is set (state saved)`);
+      return;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Writes to stdout and waits until it is handed to the OS; a closed reader is an 'output' error. */
+function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(
+        error.code === 'EPIPE'
+          ? new TapError('output', 'stdout was closed by the reader')
+          : new TapError('output', `cannot write to stdout: ${error.message}`),
+      );
+    };
+    process.stdout.once('error', onError);
+    process.stdout.write(text, (error) => {
+      process.stdout.off('error', onError);
+      if (error) onError(error);
+      else resolve();
+    });
+  });
+}

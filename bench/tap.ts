@@ -16,8 +16,8 @@ const PROBE = join(ROOT, 'dist', 'bench', 'probe.js');
 /** Where the tap's stdout goes. */
 export type Sink =
   | { kind: 'devnull' }
-  /** A pipe read as fast as the bench can. */
-  | { kind: 'pipe' }
+  /** A pipe read as fast as the bench can; `keep` keeps all of stdout (e.g. a catalog), not just the tail. */
+  | { kind: 'pipe'; keep?: boolean }
   /** A pipe read at a fixed rate: the consumer is slower than the tap, so the tap must wait on backpressure. */
   | { kind: 'slow'; mbPerSecond: number };
 
@@ -48,7 +48,7 @@ export interface TapRunResult {
   tapApiCalls: number | null;
   cpuMs: number | null;
   stderr: string;
-  /** The last ~2 MB of stdout on pipe sinks (enough for the final STATE), else null. */
+  /** On pipe sinks the last ~2 MB of stdout (enough for the final STATE), or all of it with `keep`; else null. */
   stdoutTail: string | null;
   /** Time the slow consumer spent waiting on purpose, ms. */
   throttledMs: number;
@@ -88,9 +88,11 @@ export function runTap(options: TapRunOptions): Promise<TapRunResult> {
   let throttledMs = 0;
   const tail: Buffer[] = [];
   let tailBytes = 0;
+  const keepAll = options.sink.kind === 'pipe' && options.sink.keep === true;
   const keepTail = (chunk: Buffer): void => {
     tail.push(chunk);
     tailBytes += chunk.length;
+    if (keepAll) return;
     while (tail.length > 1 && tailBytes - (tail[0]?.length ?? 0) >= TAIL_BYTES)
       tailBytes -= tail.shift()?.length ?? 0;
   };

@@ -1,0 +1,325 @@
+// The floors the tap is measured against, taken in the same run against the same org:
+//  - fetch floor: plain `fetch` of exactly the pages the tap asked for (same SOQL, same page size, same
+//    gzip), bodies read and thrown away: what the wire and the org cost, with no tap at all;
+//  - parse floor: the least work that turns those pages into Singer lines (JSON.parse a REST page, or a
+//    minimal RFC 4180 split of a CSV page; then one JSON.stringify per record), timed on its own.
+
+export interface Credentials {
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+}
+
+export interface Session {
+  instanceUrl: string;
+  accessToken: string;
+}
+
+export async function login(loginUrl: string, credentials: Credentials): Promise<Session> {
+  const body = new URLSearchParams({
+    grant_type: 'refresh_token',
+    client_id: credentials.clientId,
+    client_secret: credentials.clientSecret,
+    refresh_token: credentials.refreshToken,
+  });
+  const response = await fetch(`${loginUrl}/services/oauth2/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  if (!response.ok) throw new Error(`login failed: HTTP ${response.status} ${await response.text()}`);
+  const token = (await response.json()) as { access_token: string; instance_url: string };
+  return { instanceUrl: token.instance_url, accessToken: token.access_token };
+}
+
+export interface FloorResult {
+  rows: number;
+  bytes: number;
+  ms: number;
+  /** Sum of the synchronous parse-and-serialise sections, ms (parse floors only). */
+  parseMs: number;
+  requests: number;
+  /** Bytes of Singer-like lines the parse floor produced. */
+  outputBytes: number;
+}
+
+function auth(session: Session, extra: Record<string, string> = {}): Record<string, string> {
+  return { Authorization: `Bearer ${session.accessToken}`, ...extra };
+}
+
+async function ok(response: Response, what: string): Promise<Response> {
+  if (!response.ok) throw new Error(`${what}: HTTP ${response.status} ${await response.text()}`);
+  return response;
+}
+
+/** Reads a body chunk by chunk and drops it; returns its length. */
+async function discard(response: Response): Promise<number> {
+  let bytes = 0;
+  if (!response.body) return 0;
+  for await (const chunk of response.body) bytes += (chunk as Uint8Array).byteLength;
+  return bytes;
+}
+
+const NEXT_URL = Buffer.from('"nextRecordsUrl":"');
+
+/** `nextRecordsUrl` without parsing the page: Salesforce puts it before `records`, the org too. */
+function findNextUrl(page: Buffer): string | null {
+  let at = page.indexOf(NEXT_URL);
+  if (at < 0) return null;
+  // Never match a field value inside records: the key is in the envelope, before `"records":[`.
+  const records = page.indexOf('"records":[');
+  if (records >= 0 && at > records) {
+    // Some servers put the envelope after the records; look only at the tail then.
+    at = page.lastIndexOf(NEXT_URL);
+    if (at < page.lastIndexOf(']')) return null;
+  }
+  const start = at + NEXT_URL.length;
+  const end = page.indexOf('"', start);
+  return page.subarray(start, end).toString('utf8');
+}
+
+function totalSize(page: Buffer): number {
+  const match = /"totalSize":(\d+)/.exec(page.subarray(0, 200).toString('latin1'));
+  return match ? Number(match[1]) : 0;
+}
+
+export interface RestFloorOptions {
+  session: Session;
+  apiVersion: string;
+  soql: string;
+  /** `queryAll` (deleted rows included) or `query`. */
+  endpoint: 'queryAll' | 'query';
+  stream: string;
+  /** Also run the minimal parse-and-serialise loop on each page (timed apart from the fetch). */
+  parse: boolean;
+}
+
+/** Fetches every page of a REST query one after another, as plain fetch would. */
+export async function restFloor(options: RestFloorOptions): Promise<FloorResult> {
+  const { session, apiVersion, soql, endpoint, stream } = options;
+  const prefix = `{"type":"RECORD","stream":${JSON.stringify(stream)},"record":`;
+  const started = performance.now();
+  let url: string | null =
+    `${session.instanceUrl}/services/data/v${apiVersion}/${endpoint}?q=${encodeURIComponent(soql)}`;
+  let rows = 0;
+  let bytes = 0;
+  let parseMs = 0;
+  let outputBytes = 0;
+  let requests = 0;
+  while (url) {
+    const response = await ok(await fetch(url, { headers: auth(session) }), 'REST floor');
+    requests++;
+    if (!options.parse) {
+      const page = Buffer.from(await response.arrayBuffer());
+      bytes += page.length;
+      if (requests === 1) rows = totalSize(page);
+      const next = findNextUrl(page);
+      url = next ? `${session.instanceUrl}${next}` : null;
+      continue;
+    }
+    const text = await response.text();
+    bytes += text.length;
+    const t0 = performance.now();
+    const page = JSON.parse(text) as { totalSize: number; nextRecordsUrl?: string; records: object[] };
+    const lines: string[] = [];
+    for (const record of page.records) {
+      lines.push(`${prefix}${JSON.stringify(record)}}\n`);
+    }
+    const chunk = lines.join('');
+    parseMs += performance.now() - t0;
+    outputBytes += chunk.length;
+    if (requests === 1) rows = page.totalSize;
+    url = page.nextRecordsUrl ? `${session.instanceUrl}${page.nextRecordsUrl}` : null;
+  }
+  return { rows, bytes, ms: performance.now() - started, parseMs, requests, outputBytes };
+}
+
+export interface BulkFloorOptions {
+  session: Session;
+  apiVersion: string;
+  soql: string;
+  operation: 'query' | 'queryAll';
+  stream: string;
+  maxRecords: number;
+  gzip: boolean;
+  pollMs: number;
+  parse: boolean;
+}
+
+/** Creates the same Bulk 2.0 job, waits for it, downloads every result page. */
+export async function bulkFloor(options: BulkFloorOptions): Promise<FloorResult> {
+  const { session, apiVersion, soql, operation, stream } = options;
+  const base = `${session.instanceUrl}/services/data/v${apiVersion}/jobs/query`;
+  const prefix = `{"type":"RECORD","stream":${JSON.stringify(stream)},"record":`;
+  const started = performance.now();
+  let requests = 1;
+  const created = await ok(
+    await fetch(base, {
+      method: 'POST',
+      headers: auth(session, { 'Content-Type': 'application/json' }),
+      body: JSON.stringify({ operation, query: soql }),
+    }),
+    'Bulk floor: create job',
+  );
+  const job = (await created.json()) as { id: string };
+  for (;;) {
+    requests++;
+    const poll = await ok(await fetch(`${base}/${job.id}`, { headers: auth(session) }), 'Bulk floor: poll');
+    const info = (await poll.json()) as { state: string; errorMessage?: string };
+    if (info.state === 'JobComplete') break;
+    if (info.state === 'Failed' || info.state === 'Aborted') throw new Error(`Bulk floor job ${info.state}`);
+    await new Promise((r) => setTimeout(r, options.pollMs));
+  }
+  const headers = auth(session, {
+    Accept: 'text/csv',
+    'Accept-Encoding': options.gzip ? 'gzip' : 'identity',
+  });
+  let locator: string | null = '';
+  let rows = 0;
+  let bytes = 0;
+  let parseMs = 0;
+  let outputBytes = 0;
+  while (locator !== null) {
+    const query = new URLSearchParams({ maxRecords: String(options.maxRecords) });
+    if (locator) query.set('locator', locator);
+    const response = await ok(
+      await fetch(`${base}/${job.id}/results?${query}`, { headers }),
+      'Bulk floor: results',
+    );
+    requests++;
+    const next = response.headers.get('sforce-locator');
+    locator = next && next !== 'null' ? next : null;
+    rows += Number(response.headers.get('sforce-numberofrecords') ?? 0);
+    if (!options.parse) {
+      bytes += await discard(response);
+      continue;
+    }
+    const text = await response.text();
+    bytes += text.length;
+    const t0 = performance.now();
+    const chunk = csvToLines(text, prefix);
+    parseMs += performance.now() - t0;
+    outputBytes += chunk.length;
+  }
+  return { rows, bytes, ms: performance.now() - started, parseMs, requests, outputBytes };
+}
+
+/**
+ * The least a CSV page needs to become RECORD lines: an RFC 4180 split (quotes, doubled quotes, newlines
+ * inside quotes), one object per row keyed by the header, empty → null, one JSON.stringify per record.
+ */
+export function csvToLines(text: string, prefix: string): string {
+  const lines: string[] = [];
+  let header: string[] | null = null;
+  let row: string[] = [];
+  let i = 0;
+  const n = text.length;
+  const emit = (): void => {
+    if (!header) {
+      header = row;
+    } else if (row.length > 1 || row[0] !== '') {
+      const record: Record<string, string | null> = {};
+      for (let k = 0; k < header.length; k++) {
+        const v = row[k] ?? '';
+        record[header[k] as string] = v === '' ? null : v;
+      }
+      lines.push(`${prefix}${JSON.stringify(record)}}\n`);
+    }
+    row = [];
+  };
+  while (i < n) {
+    if (text.charCodeAt(i) === 34) {
+      // quoted field
+      let value = '';
+      let start = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', start);
+        if (q < 0) throw new Error('unterminated quoted field');
+        value += text.slice(start, q);
+        if (text.charCodeAt(q + 1) === 34) {
+          value += '"';
+          start = q + 2;
+          continue;
+        }
+        i = q + 1;
+        break;
+      }
+      row.push(value);
+    } else {
+      let end = i;
+      while (end < n) {
+        const c = text.charCodeAt(end);
+        if (c === 44 || c === 10 || c === 13) break;
+        end++;
+      }
+      row.push(text.slice(i, end));
+      i = end;
+    }
+    const c = text.charCodeAt(i);
+    if (c === 44) {
+      i++;
+      if (i === n) row.push('');
+    } else {
+      if (c === 13) i++;
+      if (text.charCodeAt(i) === 10) i++;
+      emit();
+    }
+  }
+  if (row.length > 0) emit();
+  return lines.join('');
+}
+
+export interface DiscoveryFloorOptions {
+  loginUrl: string;
+  credentials: Credentials;
+  apiVersion: string;
+  /** Names per composite batch (Salesforce's limit is 25). */
+  batchSize: number;
+}
+
+/** Login, describeGlobal, then every describe in composite batches, all at once. */
+export async function discoveryFloor(
+  options: DiscoveryFloorOptions,
+): Promise<FloorResult & { objects: number }> {
+  const started = performance.now();
+  const session = await login(options.loginUrl, options.credentials);
+  const data = `/services/data/v${options.apiVersion}`;
+  const global = (await (
+    await ok(
+      await fetch(`${session.instanceUrl}${data}/sobjects`, { headers: auth(session) }),
+      'describeGlobal',
+    )
+  ).json()) as { sobjects: Array<{ name: string; queryable: boolean }> };
+  const names = global.sobjects.filter((o) => o.queryable).map((o) => o.name);
+  const batches: string[][] = [];
+  for (let k = 0; k < names.length; k += options.batchSize)
+    batches.push(names.slice(k, k + options.batchSize));
+  let bytes = 0;
+  await Promise.all(
+    batches.map(async (batch) => {
+      const response = await ok(
+        await fetch(`${session.instanceUrl}${data}/composite/batch`, {
+          method: 'POST',
+          headers: auth(session, { 'Content-Type': 'application/json' }),
+          body: JSON.stringify({
+            batchRequests: batch.map((name) => ({
+              method: 'GET',
+              url: `v${options.apiVersion}/sobjects/${name}/describe`,
+            })),
+          }),
+        }),
+        'composite describe',
+      );
+      bytes += await discard(response);
+    }),
+  );
+  return {
+    rows: 0,
+    bytes,
+    ms: performance.now() - started,
+    parseMs: 0,
+    requests: 2 + batches.length,
+    outputBytes: 0,
+    objects: names.length,
+  };
+}

@@ -1,0 +1,701 @@
+// `npm run bench`: the tap against the simulated org, every number next to its floor.
+//
+//   npm run bench                      1 000 000 Account rows, 2 000 000 for the RSS-flatness run
+//   npm run bench -- --quick           small sizes, a harness check in about a minute
+//   npm run bench -- --only rest,bulk  a subset of: discovery, rest, bulk, wide, slow, incremental, scale,
+//                                      parallel, profile
+//   flags (or env BENCH_<NAME>): --rows --rows2 --wide --objects --latency --slow-mbps --out
+//
+// See README "Performance" for what each column means.
+
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { OrgStats } from '../org/types.js';
+import { bulkFloor, type Credentials, discoveryFloor, type FloorResult, login, restFloor } from './floors.js';
+import { OrgProcess } from './org-host.js';
+import { formatProfile, newestProfile, type ProfileSummary, summarizeProfile } from './profile.js';
+import { lastState, ROOT, runTap, type Sink, type TapRunResult } from './tap.js';
+
+const MODES = [
+  'discovery',
+  'rest',
+  'bulk',
+  'wide',
+  'slow',
+  'incremental',
+  'scale',
+  'parallel',
+  'profile',
+] as const;
+type Mode = (typeof MODES)[number];
+
+interface Options {
+  rows: number;
+  rows2: number;
+  wide: number;
+  objects: number;
+  latencyMs: number;
+  slowMbps: number;
+  parallelRows: number;
+  only: Set<Mode>;
+  out: string;
+  quick: boolean;
+}
+
+function readOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      rows: { type: 'string' },
+      rows2: { type: 'string' },
+      wide: { type: 'string' },
+      objects: { type: 'string' },
+      latency: { type: 'string' },
+      'slow-mbps': { type: 'string' },
+      'parallel-rows': { type: 'string' },
+      only: { type: 'string' },
+      out: { type: 'string' },
+    },
+    allowPositionals: false,
+  });
+  const quick = values.quick === true || process.env.BENCH_QUICK === '1';
+  const num = (flag: string | undefined, env: string, full: number, small: number): number => {
+    const raw = flag ?? process.env[`BENCH_${env}`];
+    if (raw === undefined || raw === '') return quick ? small : full;
+    const n = Number(raw.replaceAll('_', ''));
+    if (!Number.isFinite(n) || n < 0) throw new Error(`bad number for ${env}: ${raw}`);
+    return n;
+  };
+  const only = (values.only ?? process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+  for (const m of only) if (!(MODES as readonly string[]).includes(m)) throw new Error(`unknown mode ${m}`);
+  return {
+    rows: num(values.rows, 'ROWS', 1_000_000, 20_000),
+    rows2: num(values.rows2, 'ROWS2', 2_000_000, 40_000),
+    wide: num(values.wide, 'WIDE', 20_000, 2_000),
+    objects: num(values.objects, 'OBJECTS', 1_000, 1_000),
+    latencyMs: num(values.latency, 'LATENCY', 100, 100),
+    slowMbps: num(values['slow-mbps'], 'SLOW_MBPS', 20, 5),
+    parallelRows: num(values['parallel-rows'], 'PARALLEL_ROWS', 20_000, 2_000),
+    only: new Set((only.length > 0 ? only : MODES) as Mode[]),
+    out:
+      values.out ??
+      process.env.BENCH_OUT ??
+      join(ROOT, 'bench', quick ? 'out/results-quick.json' : 'results.json'),
+    quick,
+  };
+}
+
+const CREDENTIALS: Credentials = {
+  clientId: 'bench-client',
+  clientSecret: 'bench-secret',
+  refreshToken: 'bench-refresh-token',
+};
+const API_VERSION = '64.0';
+const BULK_MAX_RECORDS = 100_000;
+const PARALLEL_STREAMS = ['Contact', 'Opportunity', 'Lead', 'Case'] as const;
+const WORK = join(ROOT, 'bench', 'out');
+
+/** One line of the table. */
+export interface ResultRow {
+  mode: string;
+  sink: 'devnull' | 'slow' | 'pipe' | '-';
+  stream: string;
+  rows: number;
+  wallS: number;
+  rowsPerS: number | null;
+  mbPerS: number | null;
+  peakRssMb: number | null;
+  apiCalls: number;
+  /** Fetch floor (or, for slow-consumer runs, the consumer's own time: bytes / rate). */
+  floorS: number | null;
+  /** The minimal parse-and-serialise loop for the same rows, CPU seconds. */
+  parseS: number | null;
+  ratio: number | null;
+  /** The org process's CPU over the tap's wall time: near 100% means the org, not the tap, set the pace. */
+  orgCpuPct: number | null;
+  note?: string;
+}
+
+function tapConfig(url: string, extra: Record<string, unknown>): Record<string, unknown> {
+  return {
+    domain: url,
+    client_id: CREDENTIALS.clientId,
+    client_secret: CREDENTIALS.clientSecret,
+    refresh_token: CREDENTIALS.refreshToken,
+    api_version: API_VERSION,
+    start_date: '2000-01-01T00:00:00Z',
+    select_fields_by_default: true,
+    bulk_max_records: BULK_MAX_RECORDS,
+    bulk_gzip: true,
+    ...extra,
+  };
+}
+
+interface CatalogLike {
+  streams: Array<{
+    tap_stream_id: string;
+    metadata: Array<{ breadcrumb: unknown[]; metadata: Record<string, unknown> }>;
+  }>;
+}
+
+function select(catalog: CatalogLike, streams: readonly string[]): CatalogLike {
+  return {
+    ...catalog,
+    streams: catalog.streams
+      .filter((s) => streams.includes(s.tap_stream_id))
+      .map((s) => ({
+        ...s,
+        metadata: s.metadata.map((m) =>
+          m.breadcrumb.length === 0 ? { ...m, metadata: { ...m.metadata, selected: true } } : m,
+        ),
+      })),
+  };
+}
+
+let fileCounter = 0;
+function writeJson(name: string, value: unknown): string {
+  const path = join(WORK, `${++fileCounter}-${name}`);
+  writeFileSync(path, JSON.stringify(value));
+  return path;
+}
+
+const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+const MB = 1024 * 1024;
+
+function check(run: TapRunResult, what: string): void {
+  if (run.code !== 0) {
+    throw new Error(`${what}: the tap exited ${run.code ?? run.signal}\n${run.stderr.slice(-3000)}`);
+  }
+}
+
+class Bench {
+  readonly rows: ResultRow[] = [];
+  readonly profiles: Record<string, ProfileSummary> = {};
+  readonly log: string[] = [];
+
+  constructor(readonly options: Options) {}
+
+  say(line: string): void {
+    this.log.push(line);
+    process.stderr.write(`${line}\n`);
+  }
+
+  /** Runs the tap once, with org stats and org CPU taken around it. */
+  async tap(
+    org: OrgProcess,
+    args: string[],
+    sink: Sink,
+    label: string,
+    cpuProfDir?: string,
+  ): Promise<{ run: TapRunResult; stats: OrgStats; orgCpuPct: number }> {
+    await org.resetStats();
+    const cpu0 = org.cpuMs();
+    const run = await runTap({ args, sink, workDir: WORK, ...(cpuProfDir ? { cpuProfDir } : {}) });
+    const orgCpuPct = ((org.cpuMs() - cpu0) / run.wallMs) * 100;
+    const stats = await org.stats();
+    check(run, label);
+    this.say(
+      `  ${label}: ${run.rows ?? '?'} rows in ${(run.wallMs / 1000).toFixed(2)} s, peak RSS ${run.peakRssMb.toFixed(0)} MB, ${stats.apiCalls} API calls`,
+    );
+    return { run, stats, orgCpuPct };
+  }
+
+  add(row: ResultRow): void {
+    this.rows.push(row);
+  }
+
+  syncRow(
+    mode: string,
+    stream: string,
+    sink: ResultRow['sink'],
+    result: { run: TapRunResult; stats: OrgStats; orgCpuPct: number },
+    floor: FloorResult | null,
+    parse: FloorResult | null,
+    note?: string,
+  ): ResultRow {
+    const { run, stats, orgCpuPct } = result;
+    const wallS = run.wallMs / 1000;
+    const rows = run.rows ?? floor?.rows ?? 0;
+    const floorS =
+      sink === 'slow' ? run.stdoutBytes / MB / this.options.slowMbps : floor ? floor.ms / 1000 : null;
+    const row: ResultRow = {
+      mode,
+      sink,
+      stream,
+      rows,
+      wallS: round(wallS),
+      rowsPerS: Math.round(rows / wallS),
+      mbPerS: round(run.stdoutBytes / MB / wallS, 1),
+      peakRssMb: Math.round(run.peakRssMb),
+      apiCalls: stats.apiCalls,
+      floorS: floorS === null ? null : round(floorS),
+      parseS: parse ? round(parse.parseMs / 1000) : null,
+      ratio: floorS ? round(wallS / floorS) : null,
+      orgCpuPct: Math.round(orgCpuPct),
+      ...(note ? { note } : {}),
+    };
+    if (floor && run.rows !== null && floor.rows !== run.rows) {
+      row.note = `${row.note ? `${row.note}; ` : ''}floor saw ${floor.rows} rows`;
+    }
+    this.add(row);
+    return row;
+  }
+
+  /** Replays the tap's REST queries with plain fetch: once discarding, once through the parse loop. */
+  async restFloors(org: OrgProcess, stats: OrgStats, stream: string): Promise<[FloorResult, FloorResult]> {
+    const session = await login(org.url, CREDENTIALS);
+    const endpoint = Object.keys(stats.requests).some((k) => /queryAll/i.test(k)) ? 'queryAll' : 'query';
+    const sum = (a: FloorResult, b: FloorResult): FloorResult => ({
+      rows: a.rows + b.rows,
+      bytes: a.bytes + b.bytes,
+      ms: a.ms + b.ms,
+      parseMs: a.parseMs + b.parseMs,
+      requests: a.requests + b.requests,
+      outputBytes: a.outputBytes + b.outputBytes,
+    });
+    const zero: FloorResult = { rows: 0, bytes: 0, ms: 0, parseMs: 0, requests: 0, outputBytes: 0 };
+    let fetchOnly = zero;
+    let parsed = zero;
+    for (const parse of [false, true]) {
+      for (const soql of stats.queries) {
+        const r = await restFloor({ session, apiVersion: API_VERSION, soql, endpoint, stream, parse });
+        if (parse) parsed = sum(parsed, r);
+        else fetchOnly = sum(fetchOnly, r);
+      }
+    }
+    this.say(
+      `  REST floor: ${fetchOnly.rows} rows, ${fetchOnly.requests} pages, fetch ${(fetchOnly.ms / 1000).toFixed(2)} s, parse+serialise ${(parsed.parseMs / 1000).toFixed(2)} s`,
+    );
+    return [fetchOnly, parsed];
+  }
+
+  async bulkFloors(org: OrgProcess, stats: OrgStats, stream: string): Promise<[FloorResult, FloorResult]> {
+    const session = await login(org.url, CREDENTIALS);
+    const results: FloorResult[] = [];
+    for (const parse of [false, true]) {
+      const total: FloorResult = { rows: 0, bytes: 0, ms: 0, parseMs: 0, requests: 0, outputBytes: 0 };
+      for (const soql of stats.queries) {
+        const r = await bulkFloor({
+          session,
+          apiVersion: API_VERSION,
+          soql,
+          operation: 'queryAll',
+          stream,
+          maxRecords: BULK_MAX_RECORDS,
+          gzip: true,
+          pollMs: 0,
+          parse,
+        });
+        total.rows += r.rows;
+        total.bytes += r.bytes;
+        total.ms += r.ms;
+        total.parseMs += r.parseMs;
+        total.requests += r.requests;
+        total.outputBytes += r.outputBytes;
+      }
+      results.push(total);
+    }
+    const [fetchOnly, parsed] = results as [FloorResult, FloorResult];
+    this.say(
+      `  BULK floor: ${fetchOnly.rows} rows, ${fetchOnly.requests} requests, fetch ${(fetchOnly.ms / 1000).toFixed(2)} s, parse+serialise ${(parsed.parseMs / 1000).toFixed(2)} s`,
+    );
+    return [fetchOnly, parsed];
+  }
+}
+
+async function discoverCatalog(org: OrgProcess, streams: string[]): Promise<CatalogLike> {
+  const config = writeJson('discover-config.json', tapConfig(org.url, { streams }));
+  const run = await runTap({
+    args: ['--config', config, '--discover'],
+    sink: { kind: 'pipe', keep: true },
+    workDir: WORK,
+  });
+  check(run, 'discovery for the sync catalog');
+  return JSON.parse(run.stdoutTail ?? '') as CatalogLike;
+}
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  rmSync(WORK, { recursive: true, force: true });
+  mkdirSync(WORK, { recursive: true });
+  const bench = new Bench(options);
+  const { only } = options;
+  const started = Date.now();
+  bench.say(
+    `bench: ${options.rows} Account rows (${options.rows2} for the scale run), Wide__c ${options.wide}, ~${options.objects} objects, ${options.latencyMs} ms latency for discovery; ${cpus().length} CPUs`,
+  );
+
+  const records: Record<string, number> = { Account: options.rows, Wide__c: options.wide };
+  for (const s of PARALLEL_STREAMS) records[s] = options.parallelRows;
+  // The largest parallel stream is twice the others, so "about the time of the largest" is visible.
+  records.Case = options.parallelRows * 2;
+  const org = await OrgProcess.start({
+    records,
+    extraObjects: options.objects,
+    seed: 42,
+    apiVersion: API_VERSION,
+  });
+  try {
+    const catalog = await discoverCatalog(org, ['Account', 'Wide__c', ...PARALLEL_STREAMS]);
+
+    if (only.has('discovery')) await discovery(bench, org);
+
+    const fullStates: Record<string, unknown> = {};
+    for (const api of ['REST', 'BULK'] as const) {
+      const mode = api.toLowerCase() as 'rest' | 'bulk';
+      const cat = writeJson(`catalog-account.json`, select(catalog, ['Account']));
+      const config = writeJson(`config-${mode}.json`, tapConfig(org.url, { api_type: api }));
+      const args = ['--config', config, '--catalog', cat];
+      if (only.has(mode)) {
+        bench.say(`${api} full sync, Account:`);
+        const r = await bench.tap(org, args, { kind: 'devnull' }, `${api} → /dev/null`);
+        const [floor, parse] =
+          api === 'REST'
+            ? await bench.restFloors(org, r.stats, 'Account')
+            : await bench.bulkFloors(org, r.stats, 'Account');
+        bench.syncRow(`${mode} full`, 'Account', 'devnull', r, floor, parse);
+      }
+      if (only.has('slow') || only.has('incremental')) {
+        const s = await bench.tap(
+          org,
+          args,
+          { kind: 'slow', mbPerSecond: options.slowMbps },
+          `${api} → pipe at ${options.slowMbps} MB/s`,
+        );
+        fullStates[api] = lastState(s.run.stdoutTail ?? '');
+        if (only.has('slow'))
+          bench.syncRow(
+            `${mode} full`,
+            'Account',
+            'slow',
+            s,
+            null,
+            null,
+            `consumer ${options.slowMbps} MB/s`,
+          );
+      }
+      if (only.has('wide')) {
+        const wideCat = writeJson('catalog-wide.json', select(catalog, ['Wide__c']));
+        bench.say(`${api} full sync, Wide__c:`);
+        const r = await bench.tap(
+          org,
+          ['--config', config, '--catalog', wideCat],
+          { kind: 'devnull' },
+          `${api} Wide__c`,
+        );
+        const [floor, parse] =
+          api === 'REST'
+            ? await bench.restFloors(org, r.stats, 'Wide__c')
+            : await bench.bulkFloors(org, r.stats, 'Wide__c');
+        bench.syncRow(`${mode} full`, 'Wide__c', 'devnull', r, floor, parse);
+      }
+      if (only.has('profile')) {
+        const dir = join(WORK, `prof-${mode}`);
+        bench.say(`${api} full sync under --cpu-prof:`);
+        await bench.tap(org, args, { kind: 'devnull' }, `${api} profiled`, dir);
+        const file = newestProfile(dir);
+        if (file) {
+          const summary = summarizeProfile(file);
+          bench.profiles[mode] = summary;
+          bench.say(formatProfile(summary, `${api} profile`));
+        }
+      }
+    }
+
+    if (only.has('parallel')) await parallel(bench, org, catalog);
+
+    if (only.has('incremental')) {
+      const changed = Math.max(1, Math.round(options.rows / 100));
+      bench.say(
+        `incremental: advance 1 h, update ${changed}, insert ${changed / 2}, soft-delete ${changed / 10}`,
+      );
+      await org.advanceTime({
+        seconds: 3600,
+        update: { Account: changed },
+        insert: { Account: Math.round(changed / 2) },
+        softDelete: { Account: Math.round(changed / 10) },
+      });
+      for (const api of ['REST', 'BULK'] as const) {
+        const state = fullStates[api];
+        if (!state) {
+          bench.say(`  no STATE from the ${api} full run; skipping its incremental run`);
+          continue;
+        }
+        const cat = writeJson('catalog-account.json', select(catalog, ['Account']));
+        const config = writeJson(`config-inc-${api}.json`, tapConfig(org.url, { api_type: api }));
+        const statePath = writeJson(`state-${api}.json`, state);
+        const r = await bench.tap(
+          org,
+          ['--config', config, '--catalog', cat, '--state', statePath],
+          { kind: 'devnull' },
+          `${api} incremental`,
+        );
+        const [floor, parse] =
+          api === 'REST'
+            ? await bench.restFloors(org, r.stats, 'Account')
+            : await bench.bulkFloors(org, r.stats, 'Account');
+        bench.syncRow(`${api.toLowerCase()} incremental`, 'Account', 'devnull', r, floor, parse);
+      }
+    }
+  } finally {
+    await org.close();
+  }
+
+  if (only.has('scale') && options.rows2 > 0) await scale(bench, options);
+
+  const table = formatTable(bench.rows);
+  process.stdout.write(`\n${table}\n`);
+  for (const [mode, summary] of Object.entries(bench.profiles)) {
+    process.stdout.write(`\n${formatProfile(summary, `${mode.toUpperCase()} profile`)}\n`);
+  }
+  const result = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? '',
+      memoryGb: round(totalmem() / 1024 ** 3, 1),
+      node: process.version,
+    },
+    options: { ...options, only: [...options.only] },
+    benchSeconds: Math.round((Date.now() - started) / 1000),
+    rows: bench.rows,
+    checks: checks(bench.rows),
+    profiles: bench.profiles,
+  };
+  mkdirSync(join(options.out, '..'), { recursive: true });
+  writeFileSync(options.out, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`\n${formatChecks(result.checks)}\nwrote ${options.out}\n`);
+}
+
+async function discovery(bench: Bench, org: OrgProcess): Promise<void> {
+  const names = await org.objectNames();
+  bench.say(`discovery: ${names.length} objects, ${bench.options.latencyMs} ms latency per call`);
+  await org.setFaults({ latencyMs: bench.options.latencyMs });
+  try {
+    const config = writeJson('discover-all.json', tapConfig(org.url, {}));
+    const r = await bench.tap(org, ['--config', config, '--discover'], { kind: 'pipe' }, 'discover');
+    const floor = await discoveryFloor({
+      loginUrl: org.url,
+      credentials: CREDENTIALS,
+      apiVersion: API_VERSION,
+      batchSize: 25,
+    });
+    bench.say(
+      `  discovery floor: ${floor.objects} describes in ${floor.requests} calls, ${(floor.ms / 1000).toFixed(2)} s`,
+    );
+    const wallS = r.run.wallMs / 1000;
+    bench.add({
+      mode: 'discovery',
+      sink: 'pipe',
+      stream: `${names.length} objects`,
+      rows: names.length,
+      wallS: round(wallS),
+      rowsPerS: null,
+      mbPerS: round(r.run.stdoutBytes / MB / wallS, 1),
+      peakRssMb: Math.round(r.run.peakRssMb),
+      apiCalls: r.stats.apiCalls,
+      floorS: round(floor.ms / 1000),
+      parseS: null,
+      ratio: round(wallS / (floor.ms / 1000)),
+      orgCpuPct: Math.round(r.orgCpuPct),
+      note: `floor: login + describeGlobal + ${floor.requests - 2} composite batches at once`,
+    });
+  } finally {
+    await org.setFaults({ latencyMs: 0 });
+  }
+}
+
+async function parallel(bench: Bench, org: OrgProcess, catalog: CatalogLike): Promise<void> {
+  const latencyMs = bench.options.latencyMs;
+  bench.say(`parallel streams: ${PARALLEL_STREAMS.join(', ')} over REST with ${latencyMs} ms latency`);
+  await org.setFaults({ latencyMs });
+  try {
+    const singles: number[] = [];
+    for (const stream of PARALLEL_STREAMS) {
+      const cat = writeJson(`catalog-${stream}.json`, select(catalog, [stream]));
+      const config = writeJson('config-par1.json', tapConfig(org.url, { api_type: 'REST' }));
+      const r = await bench.tap(
+        org,
+        ['--config', config, '--catalog', cat],
+        { kind: 'devnull' },
+        `${stream} alone`,
+      );
+      singles.push(r.run.wallMs / 1000);
+    }
+    const largest = Math.max(...singles);
+    const sumS = singles.reduce((a, b) => a + b, 0);
+    const cat = writeJson('catalog-par.json', select(catalog, [...PARALLEL_STREAMS]));
+    for (const workers of [1, PARALLEL_STREAMS.length]) {
+      const config = writeJson(
+        `config-par${workers}.json`,
+        tapConfig(org.url, { api_type: 'REST', max_workers: workers }),
+      );
+      const r = await bench.tap(
+        org,
+        ['--config', config, '--catalog', cat],
+        { kind: 'devnull' },
+        `${PARALLEL_STREAMS.length} streams, max_workers ${workers}`,
+      );
+      const wallS = r.run.wallMs / 1000;
+      bench.add({
+        mode: `parallel w=${workers}`,
+        sink: 'devnull',
+        stream: `${PARALLEL_STREAMS.length} streams`,
+        rows: r.run.rows ?? 0,
+        wallS: round(wallS),
+        rowsPerS: Math.round((r.run.rows ?? 0) / wallS),
+        mbPerS: round(r.run.stdoutBytes / MB / wallS, 1),
+        peakRssMb: Math.round(r.run.peakRssMb),
+        apiCalls: r.stats.apiCalls,
+        floorS: round(largest),
+        parseS: null,
+        ratio: round(wallS / largest),
+        orgCpuPct: Math.round(r.orgCpuPct),
+        note: `floor: largest stream alone; all alone one after another ${sumS.toFixed(2)} s`,
+      });
+    }
+  } finally {
+    await org.setFaults({ latencyMs: 0 });
+  }
+}
+
+async function scale(bench: Bench, options: Options): Promise<void> {
+  bench.say(`scale: BULK full sync of ${options.rows2} Account rows (RSS flatness)`);
+  const org = await OrgProcess.start({
+    records: { Account: options.rows2 },
+    seed: 42,
+    apiVersion: API_VERSION,
+  });
+  try {
+    const catalog = await discoverCatalog(org, ['Account']);
+    const cat = writeJson('catalog-scale.json', select(catalog, ['Account']));
+    const config = writeJson('config-scale.json', tapConfig(org.url, { api_type: 'BULK' }));
+    const r = await bench.tap(
+      org,
+      ['--config', config, '--catalog', cat],
+      { kind: 'devnull' },
+      `BULK ${options.rows2}`,
+    );
+    const [floor, parse] = await bench.bulkFloors(org, r.stats, 'Account');
+    bench.syncRow('bulk full', 'Account', 'devnull', r, floor, parse, 'scale run');
+  } finally {
+    await org.close();
+  }
+}
+
+interface Check {
+  target: string;
+  value: string;
+  met: boolean | null;
+}
+
+function checks(rows: ResultRow[]): Check[] {
+  const find = (mode: string, sink: string, note?: string): ResultRow | undefined =>
+    rows.find(
+      (r) =>
+        r.mode === mode &&
+        r.sink === sink &&
+        r.stream === 'Account' &&
+        (note ? r.note?.includes(note) : !r.note?.includes('scale run')),
+    );
+  const out: Check[] = [];
+  const bulk = find('bulk full', 'devnull');
+  const rest = find('rest full', 'devnull');
+  const bulk2 = find('bulk full', 'devnull', 'scale run');
+  const discovery = rows.find((r) => r.mode === 'discovery');
+  const par = rows.find((r) => r.mode.startsWith('parallel w=') && !r.mode.endsWith('=1'));
+  if (bulk) {
+    out.push({
+      target: 'BULK full sync within 1.5x of the fetch floor',
+      value: `${bulk.ratio}x`,
+      met: bulk.ratio !== null && bulk.ratio <= 1.5,
+    });
+    out.push({
+      target: 'BULK peak RSS under 200 MB',
+      value: `${bulk.peakRssMb} MB at ${bulk.rows} rows`,
+      met: (bulk.peakRssMb ?? Infinity) < 200,
+    });
+  }
+  if (bulk && bulk2) {
+    const growth = ((bulk2.peakRssMb ?? 0) / (bulk.peakRssMb ?? 1) - 1) * 100;
+    out.push({
+      target: `BULK RSS flat: ${bulk2.rows} rows at most 10% above ${bulk.rows}`,
+      value: `${bulk.peakRssMb} → ${bulk2.peakRssMb} MB (${growth >= 0 ? '+' : ''}${growth.toFixed(1)}%)`,
+      met: growth <= 10,
+    });
+  }
+  if (rest) {
+    out.push({
+      target: 'REST full sync within 2x of the fetch floor',
+      value: `${rest.ratio}x`,
+      met: rest.ratio !== null && rest.ratio <= 2,
+    });
+  }
+  for (const mode of ['rest full', 'bulk full']) {
+    const slow = find(mode, 'slow');
+    const fast = find(mode, 'devnull');
+    if (slow && fast) {
+      out.push({
+        target: `${mode}: RSS bounded behind a slow consumer`,
+        value: `${slow.peakRssMb} MB (vs ${fast.peakRssMb} MB to /dev/null); ${slow.ratio}x the consumer's own time`,
+        met: (slow.peakRssMb ?? Infinity) <= (fast.peakRssMb ?? 0) * 1.25 + 20,
+      });
+    }
+  }
+  if (discovery) {
+    out.push({
+      target: 'discovery of ~1000 objects at 100 ms latency under 1 s, ~41 API calls',
+      value: `${discovery.wallS} s, ${discovery.apiCalls} calls`,
+      met: discovery.wallS < 1 && discovery.apiCalls <= 45,
+    });
+  }
+  if (par) {
+    out.push({
+      target: 'parallel streams finish in about the time of the largest',
+      value: `${par.ratio}x the largest alone`,
+      met: par.ratio !== null && par.ratio <= 1.3,
+    });
+  }
+  return out;
+}
+
+function formatChecks(list: Check[]): string {
+  return [
+    'targets:',
+    ...list.map((c) => `  ${c.met === null ? '?' : c.met ? 'met ' : 'MISS'}  ${c.target}: ${c.value}`),
+  ].join('\n');
+}
+
+const COLUMNS: Array<[string, (r: ResultRow) => string]> = [
+  ['mode', (r) => r.mode],
+  ['stream', (r) => r.stream],
+  ['stdout', (r) => r.sink],
+  ['rows', (r) => r.rows.toLocaleString('en-US')],
+  ['wall s', (r) => r.wallS.toFixed(2)],
+  ['rows/s', (r) => (r.rowsPerS === null ? '-' : r.rowsPerS.toLocaleString('en-US'))],
+  ['MB/s', (r) => (r.mbPerS === null ? '-' : r.mbPerS.toFixed(1))],
+  ['peak RSS MB', (r) => (r.peakRssMb === null ? '-' : String(r.peakRssMb))],
+  ['API calls', (r) => String(r.apiCalls)],
+  ['floor s', (r) => (r.floorS === null ? '-' : r.floorS.toFixed(2))],
+  ['parse s', (r) => (r.parseS === null ? '-' : r.parseS.toFixed(2))],
+  ['tap/floor', (r) => (r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`)],
+  ['org CPU', (r) => (r.orgCpuPct === null ? '-' : `${r.orgCpuPct}%`)],
+];
+
+/** A Markdown table (readable in a terminal, pasteable into the README). */
+export function formatTable(rows: ResultRow[]): string {
+  const header = COLUMNS.map(([name]) => name);
+  const body = rows.map((r) => COLUMNS.map(([, get]) => get(r)));
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    `| ${cells.map((c, i) => (i <= 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i <= 2 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  const notes = rows
+    .map((r, i) => (r.note ? `${i + 1}. ${r.mode} ${r.stream} ${r.sink}: ${r.note}` : ''))
+    .filter(Boolean);
+  return [line(header), rule, ...body.map(line), ...(notes.length ? ['', ...notes] : [])].join('\n');
+}
+
+await main();

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { coercerFor, compileCsvCoercer } from '../../src/sync/csv-coerce.js';
+
+const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: ['null', type], ...extra });
+
+describe('CSV coercion', () => {
+  it.each([
+    ['string', nullable('string'), 'Acme', 'Acme'],
+    ['empty string', nullable('string'), '', null],
+    ['boolean true', nullable('boolean'), 'true', true],
+    ['boolean false', nullable('boolean'), 'false', false],
+    ['boolean empty', nullable('boolean'), '', null],
+    ['integer', nullable('integer'), '-7', -7],
+    ['integer written as double', nullable('integer'), '0.0', 0],
+    ['number', nullable('number'), '1234.5', 1234.5],
+    ['number, Java exponent', nullable('number'), '1.0E7', 10_000_000],
+    ['number, double with .0', nullable('number'), '100.0', 100],
+    ['number empty', nullable('number'), '', null],
+    ['number unreadable', nullable('number'), 'n/a', 'n/a'],
+    ['date', nullable('string', { format: 'date' }), '2024-01-31', '2024-01-31'],
+    [
+      'datetime, Bulk form',
+      nullable('string', { format: 'date-time' }),
+      '2024-01-31T12:34:56.000Z',
+      '2024-01-31T12:34:56.000Z',
+    ],
+    [
+      'datetime, REST form',
+      nullable('string', { format: 'date-time' }),
+      '2024-01-31T12:34:56.000+0000',
+      '2024-01-31T12:34:56.000Z',
+    ],
+    [
+      'datetime, no millis',
+      nullable('string', { format: 'date-time' }),
+      '2024-01-31T12:34:56Z',
+      '2024-01-31T12:34:56.000Z',
+    ],
+    [
+      'datetime in anyOf',
+      { anyOf: [{ type: 'string', format: 'date-time' }, { type: ['null', 'string'] }] },
+      '2024-01-31T12:34:56.000Z',
+      '2024-01-31T12:34:56.000Z',
+    ],
+    ['anyType', {}, 'x', 'x'],
+  ])('%s', (_name, schema, raw, expected) => {
+    expect(coercerFor(schema)(raw)).toEqual(expected);
+  });
+
+  it('prefers salesforce-type: time stays text, long is an integer', () => {
+    expect(coercerFor(nullable('string'), 'time')('12:34:56.000Z')).toBe('12:34:56.000Z');
+    expect(coercerFor(nullable('number'), 'long')('42')).toBe(42);
+  });
+
+  it('builds records by header, dropping columns the schema does not know', () => {
+    const coerce = compileCsvCoercer(['Id', 'Extra', 'IsDeleted', 'AnnualRevenue'], {
+      schema: {
+        properties: {
+          Id: { type: 'string' },
+          IsDeleted: nullable('boolean'),
+          AnnualRevenue: nullable('number'),
+        },
+      },
+    });
+    expect(coerce(['001', 'x', 'false', ''])).toEqual({ Id: '001', IsDeleted: false, AnnualRevenue: null });
+    expect(coerce(['002'])).toEqual({ Id: '002', IsDeleted: null, AnnualRevenue: null });
+  });
+});

@@ -1,0 +1,368 @@
+// Columns: how each field's value is derived from a row, and its REST/CSV renderings.
+
+import { csvDateTime, DAY_MS, formatDay, formatTime, makeId, mix, restDateTime } from '../util.js';
+import type { FieldSpec } from './fields.js';
+import { isNillable } from './fields.js';
+import {
+  ADDRESSES,
+  type Address,
+  COMPANY_WORDS,
+  EMAILS,
+  FIRST_NAMES,
+  LAST_NAMES,
+  LONG_TEXT,
+  PHONES,
+  STRESS_TEXT,
+  URLS,
+} from './pools.js';
+
+/** One row as seen at one version of the org. */
+export interface RowView {
+  i: number;
+  /** hash of (seed, object, index, salt): changes when the row is updated */
+  h: number;
+  /** hash of (seed, object, index): stable for the row's life */
+  h0: number;
+  deleted: boolean;
+  created: number;
+  lastMod: number;
+  stamp: number;
+}
+
+/** A comparable primitive used by WHERE and ORDER BY: datetimes/dates/times as epoch ms. */
+export type Prim = string | number | boolean | null;
+
+export interface Column {
+  spec: FieldSpec;
+  val(rv: RowView): Prim;
+  /** REST JSON value (already JSON text) */
+  json(rv: RowView): string;
+  /** CSV field, quoted */
+  csv(rv: RowView): string;
+  /** the JSON value as an object (for rows()) */
+  out(rv: RowView): unknown;
+}
+
+export interface ColumnContext {
+  objectName: string;
+  /** key prefix and base row count of another object, or null when the org has no such rows */
+  parent(name: string): { keyPrefix: string; count: number } | null;
+}
+
+export function quoteCsv(s: string): string {
+  return s.includes('"') ? `"${s.replaceAll('"', '""')}"` : `"${s}"`;
+}
+
+/** Java's Double.toString, which is how Salesforce renders doubles (100.0, 1.0E7). */
+export function javaDouble(n: number): string {
+  const a = Math.abs(n);
+  if (a !== 0 && (a >= 1e7 || a < 1e-3)) {
+    const [m = '0', e = '0'] = n.toExponential().split('e');
+    return `${m.includes('.') ? m : `${m}.0`}E${Number(e)}`;
+  }
+  return Number.isInteger(n) ? `${n}.0` : String(n);
+}
+
+interface Entry {
+  val: Prim;
+  out: unknown;
+  json: string;
+  csv: string;
+}
+
+function entry(v: Prim, type: FieldSpec['type'], out: unknown = v): Entry {
+  if (v === null) return { val: null, out: null, json: 'null', csv: '""' };
+  if (typeof v === 'number') {
+    const s = type === 'double' || type === 'currency' || type === 'percent' ? javaDouble(v) : String(v);
+    return { val: v, out: v, json: s, csv: `"${s}"` };
+  }
+  if (typeof v === 'boolean') return { val: v, out: v, json: String(v), csv: `"${v}"` };
+  return { val: v, out, json: JSON.stringify(out), csv: quoteCsv(v) };
+}
+
+const NULL_ENTRY = entry(null, 'string');
+
+function poolFor(f: FieldSpec): Prim[] {
+  const g = f.gen;
+  if (g?.kind === 'text') return [...g.pool];
+  if (g?.kind === 'stress') return g.long ? [...STRESS_TEXT, LONG_TEXT] : [...STRESS_TEXT];
+  switch (f.type) {
+    case 'boolean':
+      return [true, false, false];
+    case 'picklist':
+    case 'combobox':
+      return [...(f.picklist ?? ['A', 'B'])];
+    case 'multipicklist': {
+      const p = f.picklist ?? ['A', 'B'];
+      return [p[0] ?? 'A', `${p[0]};${p[1]}`, p.join(';')];
+    }
+    case 'int':
+      return [0, 1, 42, -7, 1000, 2147483647];
+    case 'long':
+      return [0, 9007199254740991, -1234567890123, 86400000];
+    case 'double':
+      return [0, 1.5, -273.15, Math.PI, 1e7, 123456789.123, 0.0001];
+    case 'currency':
+      return [0, 100, 2500.5, 10000000, 99999999.99, 1234.56];
+    case 'percent':
+      return [0, 10, 12.5, 100, 33.33];
+    case 'url':
+      return URLS;
+    case 'email':
+      return EMAILS;
+    case 'phone':
+      return PHONES;
+    case 'encryptedstring':
+      return ['****1234', '********'];
+    case 'json':
+      return ['{"a":1,"b":[true,null],"c":"x,\\"y\\""}', '[]', '{}'];
+    case 'textarea':
+      return STRESS_TEXT;
+    default:
+      return COMPANY_WORDS.map((w, k) => `${w} ${k}`);
+  }
+}
+
+function fromEntries(f: FieldSpec, salt: number, entries: Entry[], nullPct: number): Column {
+  const n = entries.length;
+  const pickE = (rv: RowView): Entry => {
+    const fh = mix(rv.h, salt);
+    if (nullPct > 0 && (fh >>> 7) % 100 < nullPct) return NULL_ENTRY;
+    return entries[fh % n] ?? NULL_ENTRY;
+  };
+  return {
+    spec: f,
+    val: (rv) => pickE(rv).val,
+    json: (rv) => pickE(rv).json,
+    csv: (rv) => pickE(rv).csv,
+    out: (rv) => pickE(rv).out,
+  };
+}
+
+function computed(
+  f: FieldSpec,
+  val: (rv: RowView) => Prim,
+  rest: (v: number) => string,
+  csv: (v: number) => string,
+) {
+  const col: Column = {
+    spec: f,
+    val,
+    json(rv) {
+      const v = val(rv);
+      return v === null ? 'null' : `"${rest(v as number)}"`;
+    },
+    csv(rv) {
+      const v = val(rv);
+      return v === null ? '""' : `"${csv(v as number)}"`;
+    },
+    out(rv) {
+      const v = val(rv);
+      return v === null ? null : rest(v as number);
+    },
+  };
+  return col;
+}
+
+function stringColumn(f: FieldSpec, val: (rv: RowView) => string | null): Column {
+  return {
+    spec: f,
+    val,
+    json: (rv) => JSON.stringify(val(rv)),
+    csv: (rv) => {
+      const v = val(rv);
+      return v === null ? '""' : quoteCsv(v);
+    },
+    out: val,
+  };
+}
+
+const _ADDRESS_KEYS: (keyof Address)[] = [
+  'city',
+  'country',
+  'geocodeAccuracy',
+  'latitude',
+  'longitude',
+  'postalCode',
+  'state',
+  'street',
+];
+
+function addressOut(a: Address | null): unknown {
+  if (!a) return null;
+  return {
+    city: a.city,
+    country: a.country,
+    countryCode: null,
+    geocodeAccuracy: a.geocodeAccuracy,
+    latitude: a.latitude,
+    longitude: a.longitude,
+    postalCode: a.postalCode,
+    state: a.state === '' ? null : a.state,
+    stateCode: null,
+    street: a.street,
+  };
+}
+
+export function buildColumn(f: FieldSpec, index: number, ctx: ColumnContext): Column {
+  const salt = mix(index + 1, f.name.length, 77);
+  const g = f.gen;
+  const nullPct = f.nullPct ?? (isNillable(f) ? 10 : 0);
+  if (f.type === 'id') {
+    const own = ctx.parent(ctx.objectName);
+    const prefix = own?.keyPrefix ?? '000';
+    return stringColumn(f, (rv) => makeId(prefix, rv.i));
+  }
+  if (g?.kind === 'deleted') {
+    const t = entry(true, 'boolean');
+    const fl = entry(false, 'boolean');
+    return {
+      spec: f,
+      val: (rv) => rv.deleted,
+      json: (rv) => (rv.deleted ? t.json : fl.json),
+      csv: (rv) => (rv.deleted ? t.csv : fl.csv),
+      out: (rv) => rv.deleted,
+    };
+  }
+  if (g?.kind === 'stamp') {
+    const which = g.which;
+    return computed(f, (rv) => rv[which], restDateTime, csvDateTime);
+  }
+  if (g?.kind === 'name') {
+    const prefix = g.prefix;
+    return stringColumn(f, (rv) => {
+      const k = mix(rv.h, salt) % 9;
+      return k === 0
+        ? `${prefix} ${rv.i}, "quoted" ✓`
+        : k === 1
+          ? `${prefix} ${rv.i}\nsecond line`
+          : `${prefix} ${rv.i}`;
+    });
+  }
+  if (g?.kind === 'person') {
+    return stringColumn(f, (rv) => {
+      const a = mix(rv.h, salt);
+      return `${FIRST_NAMES[a % FIRST_NAMES.length]} ${LAST_NAMES[(a >>> 8) % LAST_NAMES.length]}`;
+    });
+  }
+  if (g?.kind === 'address' || f.type === 'address') {
+    const compound = g?.kind === 'address' ? g.compound : f.name;
+    const cs = mix(compound.length, compound.charCodeAt(0), 99);
+    const n = ADDRESSES.length;
+    const addr = (rv: RowView) => ADDRESSES[mix(rv.h, cs) % n] ?? null;
+    if (f.type === 'address') {
+      const outs = ADDRESSES.map(addressOut);
+      const jsons = outs.map((o) => JSON.stringify(o));
+      return {
+        spec: f,
+        val: () => null,
+        json: (rv) => jsons[mix(rv.h, cs) % n] ?? 'null',
+        csv: () => '""',
+        out: (rv) => outs[mix(rv.h, cs) % n] ?? null,
+      };
+    }
+    const part = g?.kind === 'address' ? g.part : 'street';
+    const entries = ADDRESSES.map((a) => entry(a ? (a[part] === '' ? null : a[part]) : null, f.type));
+    return {
+      spec: f,
+      val: (rv) => entries[mix(rv.h, cs) % n]?.val ?? null,
+      json: (rv) => entries[mix(rv.h, cs) % n]?.json ?? 'null',
+      csv: (rv) => entries[mix(rv.h, cs) % n]?.csv ?? '""',
+      out: (rv) => (addr(rv) ? (entries[mix(rv.h, cs) % n]?.out ?? null) : null),
+    };
+  }
+  if (g?.kind === 'location' || f.type === 'location') {
+    const compound = g?.kind === 'location' ? g.compound : f.name;
+    const cs = mix(compound.length, 5, 98);
+    const points: ({ latitude: number; longitude: number } | null)[] = [
+      { latitude: 37.793846, longitude: -122.394837 },
+      { latitude: -33.856784, longitude: 151.215297 },
+      null,
+      { latitude: 0, longitude: 0 },
+    ];
+    const n = points.length;
+    if (f.type === 'location') {
+      const jsons = points.map((p) => JSON.stringify(p));
+      return {
+        spec: f,
+        val: () => null,
+        json: (rv) => jsons[mix(rv.h, cs) % n] ?? 'null',
+        csv: () => '""',
+        out: (rv) => points[mix(rv.h, cs) % n] ?? null,
+      };
+    }
+    const part = g?.kind === 'location' ? g.part : 'latitude';
+    const entries = points.map((p) => entry(p ? p[part] : null, 'double'));
+    return {
+      spec: f,
+      val: (rv) => entries[mix(rv.h, cs) % n]?.val ?? null,
+      json: (rv) => entries[mix(rv.h, cs) % n]?.json ?? 'null',
+      csv: (rv) => entries[mix(rv.h, cs) % n]?.csv ?? '""',
+      out: (rv) => entries[mix(rv.h, cs) % n]?.out ?? null,
+    };
+  }
+  switch (f.type) {
+    case 'reference': {
+      const stable = f.name === 'CreatedById' || f.name.endsWith('__r');
+      const parents = (f.referenceTo ?? []).map((p) => ctx.parent(p)).filter((p) => p && p.count > 0);
+      const pick = (rv: RowView): string | null => {
+        const a = mix(stable ? rv.h0 : rv.h, salt);
+        if (parents.length === 0) return null;
+        if (nullPct > 0 && (a >>> 7) % 100 < nullPct) return null;
+        const p = parents[(a >>> 3) % parents.length];
+        return p ? makeId(p.keyPrefix, a % p.count) : null;
+      };
+      return stringColumn(f, pick);
+    }
+    case 'date': {
+      const val = (rv: RowView): Prim => {
+        const a = mix(rv.h, salt);
+        if (nullPct > 0 && (a >>> 7) % 100 < nullPct) return null;
+        return (Math.floor(rv.stamp / DAY_MS) - (a % 1500) + 200) * DAY_MS;
+      };
+      return computed(f, val, formatDay, formatDay);
+    }
+    case 'datetime': {
+      const val = (rv: RowView): Prim => {
+        const a = mix(rv.h, salt);
+        if (nullPct > 0 && (a >>> 7) % 100 < nullPct) return null;
+        return rv.stamp - (a % 7776000) * 1000;
+      };
+      return computed(f, val, restDateTime, csvDateTime);
+    }
+    case 'time': {
+      const val = (rv: RowView): Prim => {
+        const a = mix(rv.h, salt);
+        if (nullPct > 0 && (a >>> 7) % 100 < nullPct) return null;
+        return (a % 86400) * 1000;
+      };
+      return computed(f, val, formatTime, formatTime);
+    }
+    case 'base64': {
+      const base = `/sobjects/${ctx.objectName}/`;
+      const prefix = ctx.parent(ctx.objectName)?.keyPrefix ?? '000';
+      const val = (rv: RowView): string | null => {
+        const a = mix(rv.h, salt);
+        return nullPct > 0 && (a >>> 7) % 100 < nullPct ? null : `${base}${makeId(prefix, rv.i)}/${f.name}`;
+      };
+      return stringColumn(f, val);
+    }
+    case 'anyType': {
+      const entries: Entry[] = [
+        entry('text value, "quoted"', 'string'),
+        entry(42, 'int'),
+        entry(true, 'boolean'),
+        entry('2024-01-31', 'string'),
+      ];
+      return fromEntries(f, salt, entries, nullPct);
+    }
+    default: {
+      if (f.calculated) {
+        return stringColumn(f, (rv) => `Formula ${rv.i} / ${(mix(rv.h, salt) % 3) + 1}`);
+      }
+      const pool = poolFor(f);
+      const entries = pool.map((v) => entry(v === '' ? null : v, f.type));
+      return fromEntries(f, salt, entries, f.type === 'boolean' ? 0 : nullPct);
+    }
+  }
+}

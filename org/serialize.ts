@@ -1,0 +1,101 @@
+// Per-query row serialisers, built once per query so each row is plain string concatenation.
+
+import type { RowView } from './data/columns.js';
+import type { Accessor, Compiled } from './query.js';
+
+/** Builds `(rv) => '{"attributes":...,"Id":"..."}'` for the REST query response. */
+export function restRecordWriter(c: Compiled, apiVersion: string): (rv: RowView) => string {
+  const v = `/services/data/v${apiVersion}/sobjects/`;
+  const type = c.store.def.name;
+  const idCol = c.store.column('Id');
+  const head = `{"attributes":{"type":"${type}","url":"${v}${type}/`;
+  type Part = (rv: RowView) => string;
+  const parts: Part[] = [];
+  const groups = new Map<string, Accessor[]>();
+  const order: (Accessor | string)[] = [];
+  for (const a of c.select) {
+    if (a.rel) {
+      const key = a.rel.name;
+      if (!groups.has(key)) {
+        groups.set(key, []);
+        order.push(key);
+      }
+      groups.get(key)?.push(a);
+    } else order.push(a);
+  }
+  const fieldJson = (a: Accessor): Part => {
+    if (a.col.spec.type === 'base64') {
+      return (rv) => {
+        const p = a.col.val(rv);
+        return p === null ? 'null' : `"/services/data/v${apiVersion}${p}"`;
+      };
+    }
+    return a.col.json;
+  };
+  for (const item of order) {
+    if (typeof item !== 'string') {
+      const key = `,${JSON.stringify(item.name)}:`;
+      const j = fieldJson(item);
+      parts.push((rv) => key + j(rv));
+      continue;
+    }
+    const accs = groups.get(item) ?? [];
+    const first = accs[0];
+    if (!first?.rel) continue;
+    const pType = first.rel.type;
+    const pId = first.rel.store.column('Id');
+    const pHead = `{"attributes":{"type":"${pType}","url":"${v}${pType}/`;
+    const inner = accs.map((a) => {
+      const key = `,${JSON.stringify(a.col.spec.name)}:`;
+      const j = fieldJson(a);
+      return (p: RowView) => key + j(p);
+    });
+    const key = `,${JSON.stringify(item)}:`;
+    parts.push((rv) => {
+      const p = first.parent(rv);
+      if (!p) return `${key}null`;
+      let s = `${key}${pHead}${pId?.val(p)}"}`;
+      for (const f of inner) s += f(p);
+      return `${s}}`;
+    });
+  }
+  return (rv) => {
+    let s = `${head}${idCol?.val(rv)}"}`;
+    for (const p of parts) s += p(rv);
+    return `${s}}`;
+  };
+}
+
+/** Salesforce's ungrouped JSON value of a row (for Org.rows()). */
+export function rowObject(c: Compiled, rv: RowView, apiVersion: string): Record<string, unknown> {
+  return JSON.parse(restRecordWriter(c, apiVersion)(rv));
+}
+
+export const DELIMITERS: Record<string, string> = {
+  COMMA: ',',
+  TAB: '\t',
+  PIPE: '|',
+  SEMICOLON: ';',
+  CARET: '^',
+  BACKQUOTE: '`',
+};
+
+/** CSV header and row writer: every field quoted, null as an empty quoted field. */
+export function csvWriter(c: Compiled, delimiter = ',', lineEnding = '\n') {
+  const cols = c.select.map((a) =>
+    a.rel
+      ? (rv: RowView) => {
+          const p = a.parent(rv);
+          return p ? a.col.csv(p) : '""';
+        }
+      : a.col.csv,
+  );
+  const header = c.select.map((a) => `"${a.name}"`).join(delimiter) + lineEnding;
+  const n = cols.length;
+  const row = (rv: RowView): string => {
+    let s = (cols[0] as (rv: RowView) => string)(rv);
+    for (let k = 1; k < n; k++) s += delimiter + (cols[k] as (rv: RowView) => string)(rv);
+    return s + lineEnding;
+  };
+  return { header, row };
+}

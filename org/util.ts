@@ -1,0 +1,130 @@
+// Small deterministic helpers shared by the simulated org: hashing, ids, date formatting.
+
+/** 32-bit integer mix (murmur3 finaliser over a combined input). Deterministic and cheap. */
+export function mix(a: number, b: number, c = 0, d = 0): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b;
+  h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35) ^ c;
+  h = Math.imul(h ^ (h >>> 13), 0x27d4eb2f) ^ d;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+export function hashString(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** A seeded pseudo-random sequence (mulberry32). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Base62 in ASCII order, so fixed-width encodings sort like the numbers they encode.
+const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const SUFFIX = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
+
+function base62(n: number, width: number): string {
+  let s = '';
+  for (let i = 0; i < width; i++) {
+    s = B62[n % 62] + s;
+    n = Math.floor(n / 62);
+  }
+  return s;
+}
+
+/** Salesforce's 3-character case-safe suffix for a 15-character id. */
+export function idSuffix(id15: string): string {
+  let out = '';
+  for (let chunk = 0; chunk < 3; chunk++) {
+    let bits = 0;
+    for (let j = 0; j < 5; j++) {
+      const c = id15.charCodeAt(chunk * 5 + j);
+      if (c >= 65 && c <= 90) bits |= 1 << j;
+    }
+    out += SUFFIX[bits];
+  }
+  return out;
+}
+
+/** 18-character id for row `index` of the object with `keyPrefix`; ascending in index. */
+export function makeId(keyPrefix: string, index: number): string {
+  const id15 = `${keyPrefix}5g0${base62(index + 1, 9)}`;
+  return id15 + idSuffix(id15);
+}
+
+/** Row index encoded in an id made by makeId, or -1 when it is not one of ours. */
+export function idIndex(id: string, keyPrefix: string): number {
+  if (id.length < 15 || !id.startsWith(keyPrefix)) return -1;
+  let n = 0;
+  for (let i = 6; i < 15; i++) {
+    const v = B62.indexOf(id[i] ?? '');
+    if (v < 0) return -1;
+    n = n * 62 + v;
+  }
+  return n - 1;
+}
+
+/** Lowest index whose id is >= the given id string (ids compare as strings). */
+export function indexAtOrAfter(id: string, keyPrefix: string): number {
+  if (id <= makeId(keyPrefix, 0)) return 0;
+  const idx = idIndex(id, keyPrefix);
+  if (idx >= 0) return makeId(keyPrefix, idx) >= id ? idx : idx + 1;
+  return id > keyPrefix ? Number.MAX_SAFE_INTEGER : 0;
+}
+
+// --- date formatting without per-call Date objects ---
+
+const TWO: string[] = [];
+for (let i = 0; i < 100; i++) TWO.push(i < 10 ? `0${i}` : String(i));
+const dayCache = new Map<number, string>();
+
+export function formatDay(ms: number): string {
+  const day = Math.floor(ms / 86400000);
+  let s = dayCache.get(day);
+  if (s === undefined) {
+    s = new Date(day * 86400000).toISOString().slice(0, 10);
+    dayCache.set(day, s);
+  }
+  return s;
+}
+
+function timeOfDay(ms: number): string {
+  let t = ms - Math.floor(ms / 86400000) * 86400000;
+  const milli = t % 1000;
+  t = (t - milli) / 1000;
+  const sec = t % 60;
+  t = (t - sec) / 60;
+  const min = t % 60;
+  const hour = (t - min) / 60;
+  const m = milli < 10 ? `00${milli}` : milli < 100 ? `0${milli}` : String(milli);
+  return `${TWO[hour]}:${TWO[min]}:${TWO[sec]}.${m}`;
+}
+
+/** REST JSON datetime: 2024-01-31T12:34:56.000+0000 */
+export function restDateTime(ms: number): string {
+  return `${formatDay(ms)}T${timeOfDay(ms)}+0000`;
+}
+
+/** Bulk CSV datetime: 2024-01-31T12:34:56.000Z */
+export function csvDateTime(ms: number): string {
+  return `${formatDay(ms)}T${timeOfDay(ms)}Z`;
+}
+
+/** time values: 12:34:56.000Z */
+export function formatTime(msOfDay: number): string {
+  return `${timeOfDay(msOfDay)}Z`;
+}
+
+export const DAY_MS = 86400000;

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ABOUT_FORMATS, type AboutFormat, packageInfo, renderAbout } from './about.js';
+import { runAuthCommand } from './auth-command.js';
 import { loadConfig, readJsonFile, type TapConfig } from './config.js';
 import { runDiscovery } from './discovery/discover.js';
 import { EXIT, exitCodeFor, TapError } from './errors.js';
@@ -7,6 +8,7 @@ import { createLogger, type Logger, scrub, setLogger } from './log.js';
 import { openClient } from './salesforce/connect.js';
 import { validateCatalog, validateState } from './singer/validate.js';
 import { runSync } from './sync/engine.js';
+import { runConnectionTest } from './test-connection.js';
 
 interface CliOptions {
   config?: string;
@@ -61,6 +63,10 @@ function buildProgram(): Command {
 /** Runs the tap. Never throws: failures print one line on stderr and set `process.exitCode`. */
 export async function main(argv: string[]): Promise<void> {
   try {
+    if (argv[2] === 'auth') {
+      process.exitCode = await runAuthCommand(argv.slice(3));
+      return;
+    }
     await run(argv);
   } catch (error) {
     process.exitCode = report(error);
@@ -132,7 +138,8 @@ async function run(argv: string[]): Promise<void> {
   const config = await loadConfig(opts.config);
 
   if (opts.test) {
-    throw new TapError('internal', '--test (connection check) is not built yet');
+    process.exitCode = await runConnectionTest(config);
+    return;
   }
 
   if (opts.discover) {

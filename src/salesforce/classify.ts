@@ -29,7 +29,8 @@ const NETWORK_ERROR_CODES = new Set([
 
 export function classifyResponse(status: number, errorCode: string | undefined): Verdict {
   if (status === 401) return 'refresh';
-  if (errorCode === 'INVALID_SESSION_ID') return 'refresh';
+  // Bulk 1.0 answers an expired session with 400 and this XML exceptionCode.
+  if (errorCode === 'INVALID_SESSION_ID' || errorCode === 'InvalidSessionId') return 'refresh';
   if (errorCode === 'REQUEST_LIMIT_EXCEEDED') return 'fail';
   if (errorCode !== undefined && TRANSIENT_ERROR_CODES.has(errorCode)) return 'retry';
   if (status >= 500 || status === 429 || status === 420 || status === 408) return 'retry';

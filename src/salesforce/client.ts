@@ -29,6 +29,8 @@ export interface RequestOptions {
   /** What the call is, for logs and metrics: `describe`, `query`, `bulk2.results`… */
   label: string;
   signal?: AbortSignal;
+  /** A header that carries the current access token too, set per attempt (Bulk 1.0's `X-SFDC-Session`). */
+  sessionHeader?: string;
 }
 
 export interface ApiUsage {
@@ -138,6 +140,7 @@ export class SalesforceClient {
         Accept: 'application/json',
         ...options.headers,
       };
+      if (options.sessionHeader) headers[options.sessionHeader] = token;
       if (options.body !== undefined && !hasHeader(headers, 'content-type')) {
         headers['Content-Type'] = 'application/json';
       }
@@ -160,8 +163,9 @@ export class SalesforceClient {
       const text = await response.text().catch(() => '');
       const { errorCode, message } = parseErrorBody(text);
       const verdict = classifyResponse(response.status, errorCode);
-      if (errorCode === 'REQUEST_LIMIT_EXCEEDED') {
-        throw new QuotaError(`Salesforce refused the call: REQUEST_LIMIT_EXCEEDED (${scrub(message)})`);
+      // Bulk 1.0 spells the same refusal `ExceededQuota`.
+      if (errorCode === 'REQUEST_LIMIT_EXCEEDED' || errorCode === 'ExceededQuota') {
+        throw new QuotaError(`Salesforce refused the call: ${errorCode} (${scrub(message)})`);
       }
       if (verdict === 'refresh') {
         if (refreshed) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coercerFor, compileCsvCoercer } from '../../src/sync/csv-coerce.js';
+import { compileCsvCoercer } from '../../src/sync/csv-coerce.js';
 
 const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: ['null', type], ...extra });
 
@@ -44,22 +44,16 @@ describe('CSV coercion', () => {
     ],
     ['anyType', {}, 'x', 'x'],
   ])('%s', (_name, schema, raw, expected) => {
-    expect(coercerFor(schema)(raw)).toEqual(expected);
-  });
-
-  it('prefers salesforce-type: time stays text, long is an integer', () => {
-    expect(coercerFor(nullable('string'), 'time')('12:34:56.000Z')).toBe('12:34:56.000Z');
-    expect(coercerFor(nullable('number'), 'long')('42')).toBe(42);
+    const coerce = compileCsvCoercer(['Field'], { properties: { Field: schema } });
+    expect(coerce([raw])).toEqual({ Field: expected });
   });
 
   it('builds records by header, dropping columns the schema does not know', () => {
     const coerce = compileCsvCoercer(['Id', 'Extra', 'IsDeleted', 'AnnualRevenue'], {
-      schema: {
-        properties: {
-          Id: { type: 'string' },
-          IsDeleted: nullable('boolean'),
-          AnnualRevenue: nullable('number'),
-        },
+      properties: {
+        Id: { type: 'string' },
+        IsDeleted: nullable('boolean'),
+        AnnualRevenue: nullable('number'),
       },
     });
     expect(coerce(['001', 'x', 'false', ''])).toEqual({ Id: '001', IsDeleted: false, AnnualRevenue: null });

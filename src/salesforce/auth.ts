@@ -380,7 +380,9 @@ async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
 /** The authenticator for the configured flow. @throws ConfigError for a flow the settings cannot use. */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { auth } = options;
-  for (const value of Object.values(auth)) if (typeof value === 'string') registerSecret(value);
+  for (const [key, value] of Object.entries(auth)) {
+    if (key !== 'flow' && key !== 'username' && key !== 'clientId') registerSecret(value);
+  }
   switch (auth.flow) {
     case 'refresh_token':
       return new RefreshTokenAuthenticator({ ...options, auth });

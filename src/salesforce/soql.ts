@@ -14,6 +14,8 @@ export interface SoqlOptions {
   afterId?: string | null;
   /** Add `Id` as the last sort key (rows with equal keys come in a fixed order; full table sorts by Id alone). */
   orderById?: boolean;
+  /** False leaves out ORDER BY (Bulk queries: sorting defeats Bulk's automatic chunking of large objects). */
+  orderBy?: boolean;
 }
 
 /**
@@ -42,6 +44,7 @@ export function buildSoql(options: SoqlOptions): string {
     end,
     afterId,
     orderById = false,
+    orderBy = true,
   } = options;
   const where: string[] = [];
   const order: string[] = [];
@@ -56,7 +59,7 @@ export function buildSoql(options: SoqlOptions): string {
   }
   let soql = `SELECT ${fields.join(',')} FROM ${object}`;
   if (where.length > 0) soql += ` WHERE ${where.join(' AND ')}`;
-  if (order.length > 0) soql += ` ORDER BY ${order.join(', ')}`;
+  if (orderBy && order.length > 0) soql += ` ORDER BY ${order.join(', ')}`;
   return soql;
 }
 

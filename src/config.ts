@@ -109,21 +109,118 @@ export async function readJsonFile(
 
 /** JSON.parse with an error that gives the position but never echoes the text (it may hold secrets). */
 export function parseJsonText(text: string, label: string): unknown {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (error) {
-    if (text.trim() === '') throw new ConfigError(`${label} is empty, not JSON`);
-    const position = /position (\d+)/.exec((error as Error).message);
-    let where = '';
-    if (position?.[1]) {
-      const before = text.slice(0, Number(position[1]));
-      const line = before.split('\n').length;
-      const column = before.length - before.lastIndexOf('\n');
-      where = ` (line ${line}, column ${column})`;
-    } else if (/end of JSON input/i.test((error as Error).message)) {
-      where = ' (it ends too early)';
+    return JSON.parse(body);
+  } catch {
+    if (body.trim() === '') throw new ConfigError(`${label} is empty, not JSON`);
+    const offset = jsonErrorOffset(body);
+    if (offset >= body.length) throw new ConfigError(`${label} is not valid JSON (it ends too early)`);
+    const before = body.slice(0, offset);
+    const line = before.split('\n').length;
+    const column = offset - before.lastIndexOf('\n');
+    throw new ConfigError(`${label} is not valid JSON (line ${line}, column ${column})`);
+  }
+}
+
+/** Offset of the first JSON syntax error in `text` (text.length when it ends too early). */
+function jsonErrorOffset(text: string): number {
+  let i = 0;
+  class Stop {
+    constructor(readonly at: number) {}
+  }
+  const stop = (at = i): never => {
+    throw new Stop(at);
+  };
+  const space = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
+  };
+  const literal = (word: string): void => {
+    for (const c of word) if (text[i++] !== c) stop(i - 1);
+  };
+  const string = (): void => {
+    i++;
+    for (;;) {
+      if (i >= text.length) stop();
+      const c = text[i] as string;
+      if (c === '"') {
+        i++;
+        return;
+      }
+      if (c < ' ') stop();
+      if (c === '\\') {
+        i++;
+        const e = text[i];
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) stop(i + 1);
+          i += 5;
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
+        else stop();
+      } else i++;
     }
-    throw new ConfigError(`${label} is not valid JSON${where}`);
+  };
+  const value = (): void => {
+    space();
+    const c = text[i];
+    if (c === undefined) stop();
+    if (c === '{') {
+      i++;
+      space();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        space();
+        if (text[i] !== '"') stop();
+        string();
+        space();
+        if (text[i] !== ':') stop();
+        i++;
+        value();
+        space();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') {
+          i++;
+          return;
+        } else stop();
+      }
+    }
+    if (c === '[') {
+      i++;
+      space();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        space();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') {
+          i++;
+          return;
+        } else stop();
+      }
+    }
+    if (c === '"') string();
+    else if (c === 't') literal('true');
+    else if (c === 'f') literal('false');
+    else if (c === 'n') literal('null');
+    else number();
+  };
+  const number = (): void => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!m) stop();
+    i += (m as RegExpExecArray)[0].length;
+  };
+  try {
+    value();
+    space();
+    return Math.min(i, text.length);
+  } catch (error) {
+    if (error instanceof Stop) return Math.min(error.at, text.length);
+    throw error;
   }
 }
 
@@ -292,7 +389,7 @@ function collect(raw: Record<string, unknown>, where: string) {
       if (v === undefined || v === null || v === '') continue;
       if (byName.has(setting.name)) {
         const first = keyOf.get(setting.name) ?? setting.name;
-        if (JSON.stringify(byName.get(setting.name)) !== JSON.stringify(v)) {
+        if (!sameValue(byName.get(setting.name), v)) {
           throw new ConfigError(
             `${where}: "${first}" and "${key}" mean the same setting but have different values; keep one`,
           );
@@ -309,6 +406,12 @@ function collect(raw: Record<string, unknown>, where: string) {
     /** The key the user actually wrote for a setting, for error messages. */
     key: (name: string) => keyOf.get(name) ?? name,
   };
+}
+
+/** `10` and `"10"`, `true` and `"TRUE"` are the same value given twice. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (typeof a === 'object' || typeof b === 'object') return JSON.stringify(a) === JSON.stringify(b);
+  return String(a).trim().toLowerCase() === String(b).trim().toLowerCase();
 }
 
 function expectation(setting: Setting): string {

@@ -72,6 +72,9 @@ export function describeGlobal(st: OrgState, v: string): Result {
 export function describe(st: OrgState, v: string, name: string): Result {
   const o = st.data.get(name);
   if (!o) throw notFound();
+  if (st.faults.failDescribeFor.some((x) => x.toLowerCase() === name.toLowerCase())) {
+    throw apiError(500, 'UNKNOWN_EXCEPTION', `An unexpected error occurred while describing ${o.def.name}`);
+  }
   return ok(o.describe(v));
 }
 

@@ -32,6 +32,8 @@ export interface Faults {
   refuseQueryObjects: string[];
   /** every data call answers 403 REQUEST_LIMIT_EXCEEDED */
   quotaExhausted: boolean;
+  /** describes of these objects (alone or inside a composite batch) answer 500 UNKNOWN_EXCEPTION */
+  failDescribeFor: string[];
 }
 
 export interface OrgOptions {
@@ -88,4 +90,5 @@ export const DEFAULT_FAULTS: Faults = {
   failBulkJobsFor: [],
   refuseQueryObjects: [],
   quotaExhausted: false,
+  failDescribeFor: [],
 };

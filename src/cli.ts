@@ -5,6 +5,7 @@ import { loadConfig, readJsonFile, type TapConfig } from './config.js';
 import { runDiscovery } from './discovery/discover.js';
 import { EXIT, exitCodeFor, TapError } from './errors.js';
 import { createLogger, type Logger, scrub, setLogger } from './log.js';
+import { isMageInvocation, runMage } from './mage.js';
 import { openClient } from './salesforce/connect.js';
 import { validateCatalog, validateState } from './singer/validate.js';
 import { runSync } from './sync/engine.js';
@@ -65,6 +66,10 @@ export async function main(argv: string[]): Promise<void> {
   try {
     if (argv[2] === 'auth') {
       process.exitCode = await runAuthCommand(argv.slice(3));
+      return;
+    }
+    if (isMageInvocation(argv.slice(2))) {
+      process.exitCode = await runMage(argv.slice(2));
       return;
     }
     await run(argv);

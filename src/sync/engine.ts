@@ -119,10 +119,14 @@ export async function runSync(options: SyncOptions): Promise<void> {
     }
   };
 
+  let lastStateLine = '';
   /** Appends a STATE line carrying every stream's progress as of the lines already appended. */
   const appendState = async (): Promise<void> => {
     state.currently_syncing = active.keys().next().value ?? null;
-    if (writer.append(line(stateMessage(state)))) await writer.flush();
+    const text = line(stateMessage(state));
+    if (text === lastStateLine) return;
+    lastStateLine = text;
+    if (writer.append(text)) await writer.flush();
   };
   const commit = (run: StreamRun): void => {
     state.bookmarks[run.plan.stream] = { ...run.bookmark };

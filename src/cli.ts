@@ -6,7 +6,10 @@ import { runDiscovery } from './discovery/discover.js';
 import { EXIT, exitCodeFor, TapError } from './errors.js';
 import { createLogger, type Logger, scrub, setLogger } from './log.js';
 import { isMageInvocation, runMage } from './mage.js';
+import { Progress } from './progress.js';
+import type { SalesforceClient } from './salesforce/client.js';
 import { openClient } from './salesforce/connect.js';
+import type { Catalog } from './singer/catalog.js';
 import { validateCatalog, validateState } from './singer/validate.js';
 import { runSync } from './sync/engine.js';
 import { runConnectionTest } from './test-connection.js';
@@ -136,7 +139,7 @@ async function run(argv: string[]): Promise<void> {
   }
   const catalogPath = opts.catalog ?? opts.properties;
   if (opts.catalog && opts.properties) logger.warn('both --catalog and --properties given; using --catalog');
-  if (!opts.discover && !catalogPath && !opts.test) {
+  if (!opts.discover && !catalogPath && !opts.test && !opts.config) {
     throw new TapError('usage', 'nothing to do: give --discover, --catalog FILE or --about (see --help)');
   }
   if (!opts.config) throw new TapError('usage', 'missing --config FILE (see --help)');
@@ -155,11 +158,44 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
 
-  await sync(config, catalogPath as string, opts.state, logger);
+  await sync(config, catalogPath ?? null, opts.state, logger);
 }
 
-async function sync(config: TapConfig, catalogPath: string, statePath: string | undefined, logger: Logger) {
-  const catalog = validateCatalog(await readJsonFile(catalogPath, 'catalog'), `catalog file ${catalogPath}`);
+function requireStreams(config: TapConfig): string[] {
+  if (config.streams) return config.streams;
+  throw new TapError(
+    'usage',
+    'no catalog and no "streams" in the config: run --discover > catalog.json, select streams and pass --catalog catalog.json, or set "streams" in the config to sync those objects with their default fields',
+  );
+}
+
+/** Only `--config` (how singer-check-tap runs a tap): the objects named in `streams`, default field selection. */
+async function catalogFromStreams(
+  config: TapConfig,
+  client: SalesforceClient,
+  logger: Logger,
+): Promise<Catalog> {
+  const streams = requireStreams(config);
+  const catalog = await runDiscovery({ config, client, logger });
+  for (const entry of catalog.streams) {
+    const root = entry.metadata.find((m) => m.breadcrumb.length === 0);
+    if (root) root.metadata.selected = true;
+    else entry.metadata.unshift({ breadcrumb: [], metadata: { selected: true } });
+  }
+  logger.info(`no catalog given: syncing the streams named in the config (${streams.join(', ')})`);
+  return catalog;
+}
+
+async function sync(
+  config: TapConfig,
+  catalogPath: string | null,
+  statePath: string | undefined,
+  logger: Logger,
+) {
+  if (!catalogPath) requireStreams(config);
+  const given = catalogPath
+    ? validateCatalog(await readJsonFile(catalogPath, 'catalog'), `catalog file ${catalogPath}`)
+    : null;
   const state = statePath
     ? validateState(await readJsonFile(statePath, 'state', { empty: null }), `state file ${statePath}`)
     : validateState(undefined, 'no state');
@@ -176,11 +212,24 @@ async function sync(config: TapConfig, catalogPath: string, statePath: string | 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const progress = new Progress({ logger });
   try {
-    const client = await openClient(config, logger);
-    await runSync({ config, client, catalog, state, logger, out: process.stdout, signal: controller.signal });
+    const client = await openClient(config, logger, { onRequest: (event) => progress.request(event) });
+    const catalog = given ?? (await catalogFromStreams(config, client, logger));
+    await runSync({
+      config,
+      client,
+      catalog,
+      state,
+      logger,
+      out: process.stdout,
+      signal: controller.signal,
+      progress,
+    });
     if (controller.signal.aborted) throw controller.signal.reason;
+    progress.summarize(client.usage);
   } catch (error) {
+    progress.stop();
     if (error instanceof TapError && error.kind === 'quota' && config.quotaExitSuccess) {
       logger.warn(`${error.message}; exiting 0 because quota_exit_success is set (state saved)`);
       return;

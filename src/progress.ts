@@ -151,7 +151,8 @@ export class Progress implements ProgressSink {
     this.flushCounter(s);
     this.clearLive();
     const seconds = (now - s.started) / 1000;
-    this.logger.info(
+    // The engine logs each stream's count; this adds the rate for whoever runs at debug level.
+    this.logger.debug(
       { stream, rows: s.rows, seconds: round(seconds, 1) },
       `${stream}: ${formatInt(s.rows)} rows in ${formatDuration(seconds)} (${formatInt(rate(s.rows, seconds))} rows/s)`,
     );

@@ -205,6 +205,9 @@ export async function runSync(options: SyncOptions): Promise<void> {
           progress?.records(plan.stream, records.length, item.total);
         } else {
           Object.assign(run.bookmark, item.bookmark);
+          // A null in a checkpoint clears that resume point (e.g. a Bulk job fully read).
+          for (const [key, value] of Object.entries(item.bookmark))
+            if (value === null) delete run.bookmark[key];
           if (sinceState >= threshold) {
             commit(run);
             await appendState();

@@ -13,7 +13,7 @@
  *   `replication_key`, `bookmark_properties`, `unique_constraints`…), and Mage's edits are applied at sync;
  * - STATE names only the streams of this run (Mage's batch destinations fail on any other).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { packageInfo } from './about.js';
@@ -22,6 +22,7 @@ import { runDiscovery } from './discovery/discover.js';
 import { exclusionReason } from './discovery/exclusions.js';
 import { ConfigError, EXIT, TapError } from './errors.js';
 import { createLogger, type Logger, scrub, setLogger } from './log.js';
+import { Progress } from './progress.js';
 import type { SalesforceClient } from './salesforce/client.js';
 import { openClient } from './salesforce/connect.js';
 import { describeGlobal } from './salesforce/describe.js';
@@ -254,7 +255,16 @@ export interface MageInputs {
 }
 
 export function readMageInputs(args: MageArgs): MageInputs {
-  const settings = args.values.settings ? asObject(readJson(args.values.settings, 'settings')) : {};
+  let settings: Record<string, unknown> = {};
+  const settingsPath = args.values.settings;
+  if (settingsPath) {
+    try {
+      settings = asObject(readJson(settingsPath, 'settings'));
+    } finally {
+      // A JSON copy of a YAML settings file made by the shim: it holds secrets, so it goes once read.
+      if (process.env.TAP_SALESFORCE_TEMP_SETTINGS === settingsPath) rmSync(settingsPath, { force: true });
+    }
+  }
   const configFile = args.values.config;
   let config: Record<string, unknown> = configFile ? {} : { ...asObject(settings.config) };
   if (configFile) config = { ...config, ...asObject(readJson(configFile, 'config')) };
@@ -593,14 +603,27 @@ async function sync(ctx: Context, inputs: MageInputs): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const out = new MageOutput(catalog);
+  // Periodic progress lines and the summary as LOG lines; METRIC points would only clutter Mage's log view.
+  const progress = new Progress({ logger: ctx.logger, live: false, metrics: false });
   try {
     const client = await openClient(config, ctx.logger);
-    await runSync({ config, client, catalog, state, logger: ctx.logger, out, signal: controller.signal });
+    await runSync({
+      config,
+      client,
+      catalog,
+      state,
+      logger: ctx.logger,
+      out,
+      signal: controller.signal,
+      progress,
+    });
     await new Promise<void>((resolve, reject) =>
       out.end((error?: Error | null) => (error ? reject(error) : resolve())),
     );
     if (controller.signal.aborted) throw controller.signal.reason;
+    progress.summarize(client.usage);
   } catch (error) {
+    progress.stop();
     if (error instanceof TapError && error.kind === 'quota' && config.quotaExitSuccess) {
       ctx.logger.warn(`${error.message}; exiting 0 because quota_exit_success is set (state saved)`);
       return;

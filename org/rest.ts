@@ -75,7 +75,7 @@ export function describe(st: OrgState, v: string, name: string): Result {
   if (st.faults.failDescribeFor.some((x) => x.toLowerCase() === name.toLowerCase())) {
     throw apiError(500, 'UNKNOWN_EXCEPTION', `An unexpected error occurred while describing ${o.def.name}`);
   }
-  return ok(o.describe(v));
+  return { status: 200, json: o.describeJson(v) };
 }
 
 export function sobjectInfo(st: OrgState, v: string, name: string): Result {

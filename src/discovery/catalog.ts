@@ -15,9 +15,14 @@ export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function sortedKeys<T>(record: Record<string, T>): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const key of Object.keys(record).sort(compareNames)) out[key] = record[key] as T;
+/** A deep copy of a small schema from the type table, so that entries never share objects. */
+function copySchema(schema: JsonSchema): JsonSchema {
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (Array.isArray(value)) out[key] = [...value];
+    else if (value !== null && typeof value === 'object') out[key] = copySchema(value as JsonSchema);
+    else out[key] = value;
+  }
   return out;
 }
 
@@ -42,30 +47,33 @@ export function buildCatalogEntry(describe: SObjectDescribe, options: EntryOptio
   for (const field of fields) {
     if (field.name in properties) continue;
     const mapping = mapField(object, field, options.apiType);
-    properties[field.name] = structuredClone(mapping.schema);
+    properties[field.name] = copySchema(mapping.schema);
+    // Keys are written in alphabetical order, so that the output is sorted without sorting.
     const metadata: Record<string, unknown> = {
       inclusion: mapping.unsupported ? 'unsupported' : automatic.has(field.name) ? 'automatic' : 'available',
-      'salesforce-type': field.type,
     };
-    if (mapping.unsupported) metadata['unsupported-description'] = mapping.unsupported;
-    else metadata['selected-by-default'] = options.selectFieldsByDefault;
     if (field.calculated) metadata['salesforce-calculated'] = true;
     if (field.compoundFieldName) metadata['salesforce-compound-field'] = field.compoundFieldName;
-    fieldMetadata.push({ breadcrumb: ['properties', field.name], metadata: sortedKeys(metadata) });
+    metadata['salesforce-type'] = field.type;
+    if (mapping.unsupported) metadata['unsupported-description'] = mapping.unsupported;
+    else metadata['selected-by-default'] = options.selectFieldsByDefault;
+    fieldMetadata.push({ breadcrumb: ['properties', field.name], metadata });
   }
 
-  const root: Record<string, unknown> = {
-    'table-key-properties': [keyProperty],
-    'salesforce-api-type': options.apiType,
-  };
-  if (replicationKey) {
-    root['valid-replication-keys'] = [replicationKey];
-    root['replication-method'] = 'INCREMENTAL';
-    root['replication-key'] = replicationKey;
-  } else {
-    root['forced-replication-method'] = 'FULL_TABLE';
-    root['replication-method'] = 'FULL_TABLE';
-  }
+  const root: Record<string, unknown> = replicationKey
+    ? {
+        'replication-key': replicationKey,
+        'replication-method': 'INCREMENTAL',
+        'salesforce-api-type': options.apiType,
+        'table-key-properties': [keyProperty],
+        'valid-replication-keys': [replicationKey],
+      }
+    : {
+        'forced-replication-method': 'FULL_TABLE',
+        'replication-method': 'FULL_TABLE',
+        'salesforce-api-type': options.apiType,
+        'table-key-properties': [keyProperty],
+      };
 
   return {
     tap_stream_id: object,
@@ -74,7 +82,7 @@ export function buildCatalogEntry(describe: SObjectDescribe, options: EntryOptio
     replication_method: replicationKey ? 'INCREMENTAL' : 'FULL_TABLE',
     ...(replicationKey ? { replication_key: replicationKey } : {}),
     schema: { type: 'object', additionalProperties: false, properties },
-    metadata: [{ breadcrumb: [], metadata: sortedKeys(root) }, ...fieldMetadata],
+    metadata: [{ breadcrumb: [], metadata: root }, ...fieldMetadata],
   };
 }
 

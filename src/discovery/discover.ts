@@ -26,6 +26,7 @@ export async function runDiscovery(options: DiscoveryOptions): Promise<Catalog> 
   const started = performance.now();
   const callsBefore = client.usage.callsThisRun;
   const global = await describeGlobal(client);
+  const globalDone = performance.now();
   const candidates = pickObjects(global.sobjects, config, logger);
 
   const outcome = await describeObjects(
@@ -34,6 +35,7 @@ export async function runDiscovery(options: DiscoveryOptions): Promise<Catalog> 
     { logger, concurrency: options.concurrency },
   );
 
+  const describeDone = performance.now();
   const customSettings = new Set(global.sobjects.filter((o) => o.customSetting).map((o) => o.name));
   const describes = outcome.describes.filter((describe) => {
     const reason = describedExclusionReason(describe, customSettings, keyPropertyFor(describe.name));
@@ -52,6 +54,9 @@ export async function runDiscovery(options: DiscoveryOptions): Promise<Catalog> 
       describeFailures: outcome.failures.length,
       apiCalls: client.usage.callsThisRun - callsBefore,
       wallMs: Math.round(performance.now() - started),
+      describeGlobalMs: Math.round(globalDone - started),
+      describeMs: Math.round(describeDone - globalDone),
+      buildMs: Math.round(performance.now() - describeDone),
     },
     `discovered ${catalog.streams.length} streams`,
   );

@@ -179,3 +179,36 @@ describe('buildCatalog', () => {
     ).toBe(true);
   });
 });
+
+describe('catalog key order', () => {
+  it('writes every metadata object with its keys sorted', () => {
+    const full: SObjectDescribe = {
+      name: 'Full__c',
+      fields: [
+        { name: 'Id', type: 'id' },
+        { name: 'F__c', type: 'double', calculated: true, compoundFieldName: 'X__c' },
+        { name: 'B__c', type: 'base64', calculated: true },
+      ],
+    };
+    for (const apiType of ['REST', 'BULK'] as const) {
+      const entries = [buildCatalogEntry(full, { apiType, selectFieldsByDefault: true })];
+      entries.push(buildCatalogEntry(account, { apiType, selectFieldsByDefault: false }));
+      for (const entry of entries) {
+        for (const m of entry.metadata) {
+          const keys = Object.keys(m.metadata);
+          expect(keys).toEqual([...keys].sort());
+        }
+      }
+    }
+  });
+
+  it('never shares schema objects between fields or entries', () => {
+    const a = buildCatalogEntry(account, { apiType: 'REST', selectFieldsByDefault: true });
+    const b = buildCatalogEntry(account, { apiType: 'REST', selectFieldsByDefault: true });
+    expect(a.schema.properties?.BillingAddress).not.toBe(b.schema.properties?.BillingAddress);
+    expect(a.schema.properties?.BillingAddress?.properties).not.toBe(
+      b.schema.properties?.BillingAddress?.properties,
+    );
+    expect(a.schema.properties?.Name?.type).not.toBe(a.schema.properties?.BillingStreet?.type);
+  });
+});

@@ -56,7 +56,16 @@ export function runTap(args: string[], options: RunOptions = {}): Promise<TapRun
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolvePromise({ code, signal, stdout, stderr, messages: parseLines(stdout) });
+      // Parsed on first use: a --discover run prints one pretty-printed JSON document, not JSON lines.
+      resolvePromise({
+        code,
+        signal,
+        stdout,
+        stderr,
+        get messages() {
+          return parseLines(stdout);
+        },
+      });
     });
     child.stdin.end(options.input ?? '');
   });

@@ -11,6 +11,29 @@ import type { JsonSchema } from '../singer/catalog.js';
 import { type Normaliser, normaliserFor } from './coerce.js';
 import type { SfRecord } from './runner.js';
 
+const NUMERIC = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
+
+/**
+ * anyType fields (History `OldValue`/`NewValue`, schema `{}`) come typed in REST JSON but as text in CSV: read
+ * `true`/`false` and plain numbers back as REST sends them. Text that merely looks like a number cannot be
+ * told apart in CSV; it becomes a number.
+ */
+export function normaliseAnyCsv(value: unknown): unknown {
+  if (value === '' || value === undefined) return null;
+  if (typeof value !== 'string') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (NUMERIC.test(value)) {
+    const n = Number(value);
+    if (Number.isFinite(n) && (Number.isSafeInteger(n) || !Number.isInteger(n))) return n;
+  }
+  return value;
+}
+
+function untyped(schema: JsonSchema): boolean {
+  return schema.type === undefined && schema.anyOf === undefined && schema.format === undefined;
+}
+
 /** Builds the record for one CSV row. */
 export type RowCoercer = (row: string[]) => SfRecord;
 
@@ -28,7 +51,7 @@ export function compileCsvCoercer(header: string[], schema: JsonSchema): RowCoer
     if (!property) return;
     names.push(name);
     indexes.push(index);
-    converters.push(normaliserFor(property, 'csv'));
+    converters.push(untyped(property) ? normaliseAnyCsv : normaliserFor(property, 'csv'));
   });
   const count = names.length;
   return (row) => {

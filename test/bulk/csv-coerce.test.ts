@@ -42,7 +42,12 @@ describe('CSV coercion', () => {
       '2024-01-31T12:34:56.000Z',
       '2024-01-31T12:34:56.000Z',
     ],
-    ['anyType', {}, 'x', 'x'],
+    ['anyType text', {}, 'x', 'x'],
+    ['anyType number', {}, '42', 42],
+    ['anyType decimal', {}, '-1.5', -1.5],
+    ['anyType boolean', {}, 'true', true],
+    ['anyType date stays text', {}, '2024-01-31', '2024-01-31'],
+    ['anyType empty', {}, '', null],
   ])('%s', (_name, schema, raw, expected) => {
     const coerce = compileCsvCoercer(['Field'], { properties: { Field: schema } });
     expect(coerce([raw])).toEqual({ Field: expected });

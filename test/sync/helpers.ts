@@ -1,5 +1,5 @@
 /** Shared set-up for the sync end-to-end tests: an org, a config, a discovered catalog with chosen streams selected. */
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Org } from '../../org/index.js';
@@ -99,4 +99,61 @@ export function lastState(messages: Message[]): unknown {
 
 export function readJson(path: string): unknown {
   return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+export interface RawRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  /** Complete stdout lines, parsed; a line cut short by a kill is dropped. */
+  messages: Message[];
+  ms: number;
+}
+
+/** Runs the CLI like runTap, but tolerates a last line cut short (the tap was killed) and times the run. */
+export function runRaw(
+  args: string[],
+  onMessage?: (message: Message, child: ChildProcess) => void,
+  env: Record<string, string> = {},
+): Promise<RawRun> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(NODE, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    });
+    const messages: Message[] = [];
+    let pending = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      pending += chunk;
+      let newline = pending.indexOf('\n');
+      while (newline >= 0) {
+        const message = JSON.parse(pending.slice(0, newline)) as Message;
+        pending = pending.slice(newline + 1);
+        messages.push(message);
+        onMessage?.(message, child);
+        newline = pending.indexOf('\n');
+      }
+    });
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stderr, messages, ms: Date.now() - started });
+    });
+  });
+}
+
+export function syncArgs(files: SyncFiles, state?: unknown): string[] {
+  const args = ['--config', files.config, '--catalog', files.catalog];
+  if (state !== undefined) {
+    args.push('--state', writeTempFiles({ 'state.json': state })['state.json'] as string);
+  }
+  return args;
 }

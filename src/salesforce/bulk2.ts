@@ -282,8 +282,10 @@ export async function* readPageRecords<T>(
 ): AsyncGenerator<T[]> {
   const channel = new Channel<T[]>();
   let delivered = 0;
+  // Ends a retry backoff of the producer once the reader has stopped.
+  const stopped = new AbortController();
   const producer = client
-    .withRetry(`bulk2.results ${page.jobId}`, async (attempt) => {
+    .withRetry({ label: `bulk2.results ${page.jobId}`, signal: stopped.signal }, async (attempt) => {
       const current = attempt === 1 ? page : await options.reopen();
       channel.onCancel = () => current.body.destroy();
       let build: ((row: string[]) => T) | null = null;
@@ -336,6 +338,7 @@ export async function* readPageRecords<T>(
   } finally {
     // Not awaited: a producer in a retry backoff would hold up an interrupted run; it ends on its own.
     channel.cancel();
+    stopped.abort();
     void producer;
   }
 }

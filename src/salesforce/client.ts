@@ -131,7 +131,7 @@ export class SalesforceClient {
   /** A successful response with its body unread. Throws ApiError, AuthError or QuotaError. */
   async request(options: RequestOptions): Promise<Response> {
     let refreshed = false;
-    return this.withRetry(options.label, async (attempt) => {
+    return this.withRetry({ label: options.label, signal: options.signal }, async (attempt) => {
       this.checkQuota();
       const started = performance.now();
       const token = this.accessToken;
@@ -189,7 +189,7 @@ export class SalesforceClient {
 
   /** The parsed JSON body; reading the body is inside the retry, so a body cut short is fetched again. */
   async json<T>(options: RequestOptions): Promise<T> {
-    return this.withRetry(options.label, async () => {
+    return this.withRetry({ label: options.label, signal: options.signal }, async () => {
       const response = await this.request(options);
       if (response.status === 204) return undefined as T;
       const text = await response.text();
@@ -212,9 +212,15 @@ export class SalesforceClient {
 
   /**
    * Runs `work` under the retry policy: network failures and Retriable errors are tried again with backoff,
-   * up to `http.maxAttempts`; anything else is thrown at once.
+   * up to `http.maxAttempts`; anything else is thrown at once. The backoff wait holds the process open (an
+   * unref'd timer let Node exit mid-run, code 0, when nothing else was pending) and ends when `signal` aborts,
+   * so an interrupted run does not sit out a backoff.
    */
-  async withRetry<T>(label: string, work: (attempt: number) => Promise<T>): Promise<T> {
+  async withRetry<T>(
+    scope: string | { label: string; signal?: AbortSignal },
+    work: (attempt: number) => Promise<T>,
+  ): Promise<T> {
+    const { label, signal } = typeof scope === 'string' ? { label: scope, signal: undefined } : scope;
     const { maxAttempts, backoffBaseMs, backoffMaxMs } = this.options.http;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -243,7 +249,7 @@ export class SalesforceClient {
           { label, attempt, delayMs: delay },
           `${label}: ${describeError(cause)}; retrying in ${delay} ms`,
         );
-        await sleep(delay, undefined, { ref: false });
+        await sleep(delay, undefined, signal ? { signal } : undefined);
       }
     }
   }

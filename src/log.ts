@@ -95,7 +95,9 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
+  // An unknown LOG_LEVEL must not crash the process at import; the CLI warns about it.
+  const wanted = (options.level ?? process.env.LOG_LEVEL ?? 'info').trim().toLowerCase();
+  const level = wanted === 'silent' || wanted in pino.levels.values ? wanted : 'info';
   const pretty = options.pretty ?? (options.destination === undefined && process.stderr.isTTY === true);
   const base = options.destination ?? pino.destination({ fd: 2, sync: true });
   return pino(

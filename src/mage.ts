@@ -570,7 +570,9 @@ async function loadSampleData(ctx: Context, inputs: MageInputs): Promise<void> {
 
 async function testConnection(ctx: Context, inputs: MageInputs): Promise<void> {
   const config = loadConfig(inputs, ctx.logger);
-  const result = await checkConnection(config, { deadlineMs: 8000 });
+  // Mage kills the check 10 s after it started the process; loading the tap takes part of that.
+  const deadlineMs = Math.max(2000, 9000 - Math.round(process.uptime() * 1000));
+  const result = await checkConnection(config, { deadlineMs });
   if (!result.ok) throw new TapError('auth', result.line.replace(/^FAILED:\s*/, ''));
   ctx.logger.info(result.line);
 }

@@ -47,6 +47,20 @@ function auth(session: Session, extra: Record<string, string> = {}): Record<stri
   return { Authorization: `Bearer ${session.accessToken}`, ...extra };
 }
 
+/**
+ * GET with two more tries on a dropped connection (a keep-alive socket the server closed as we reused it);
+ * the tap's client retries these too, so the floor should not fail where the tap would not.
+ */
+async function get(url: string, headers: Record<string, string>): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, { headers });
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
+}
+
 async function ok(response: Response, what: string): Promise<Response> {
   if (!response.ok) throw new Error(`${what}: HTTP ${response.status} ${await response.text()}`);
   return response;
@@ -107,7 +121,7 @@ export async function restFloor(options: RestFloorOptions): Promise<FloorResult>
   let outputBytes = 0;
   let requests = 0;
   while (url) {
-    const response = await ok(await fetch(url, { headers: auth(session) }), 'REST floor');
+    const response = await ok(await get(url, auth(session)), 'REST floor');
     requests++;
     if (!options.parse) {
       const page = Buffer.from(await response.arrayBuffer());
@@ -117,10 +131,15 @@ export async function restFloor(options: RestFloorOptions): Promise<FloorResult>
       url = next ? `${session.instanceUrl}${next}` : null;
       continue;
     }
-    const text = await response.text();
-    bytes += text.length;
+    const body = Buffer.from(await response.arrayBuffer());
+    bytes += body.length;
+    // Decoding is part of the parse: JSON.parse needs a string, and the tap decodes every page too.
     const t0 = performance.now();
-    const page = JSON.parse(text) as { totalSize: number; nextRecordsUrl?: string; records: object[] };
+    const page = JSON.parse(body.toString('utf8')) as {
+      totalSize: number;
+      nextRecordsUrl?: string;
+      records: object[];
+    };
     const lines: string[] = [];
     for (const record of page.records) {
       lines.push(`${prefix}${JSON.stringify(record)}}\n`);
@@ -164,7 +183,7 @@ export async function bulkFloor(options: BulkFloorOptions): Promise<FloorResult>
   const job = (await created.json()) as { id: string };
   for (;;) {
     requests++;
-    const poll = await ok(await fetch(`${base}/${job.id}`, { headers: auth(session) }), 'Bulk floor: poll');
+    const poll = await ok(await get(`${base}/${job.id}`, auth(session)), 'Bulk floor: poll');
     const info = (await poll.json()) as { state: string; errorMessage?: string };
     if (info.state === 'JobComplete') break;
     if (info.state === 'Failed' || info.state === 'Aborted') throw new Error(`Bulk floor job ${info.state}`);
@@ -183,7 +202,7 @@ export async function bulkFloor(options: BulkFloorOptions): Promise<FloorResult>
     const query = new URLSearchParams({ maxRecords: String(options.maxRecords) });
     if (locator) query.set('locator', locator);
     const response = await ok(
-      await fetch(`${base}/${job.id}/results?${query}`, { headers }),
+      await get(`${base}/${job.id}/results?${query}`, headers),
       'Bulk floor: results',
     );
     requests++;
@@ -194,10 +213,10 @@ export async function bulkFloor(options: BulkFloorOptions): Promise<FloorResult>
       bytes += await discard(response);
       continue;
     }
-    const text = await response.text();
-    bytes += text.length;
+    const body = Buffer.from(await response.arrayBuffer());
+    bytes += body.length;
     const t0 = performance.now();
-    const chunk = csvToLines(text, prefix);
+    const chunk = csvToLines(body.toString('utf8'), prefix);
     parseMs += performance.now() - t0;
     outputBytes += chunk.length;
   }

@@ -9,9 +9,10 @@
 // See README "Performance" for what each column means.
 
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { BASE_DATE } from '../org/data/store.js';
 import type { OrgStats } from '../org/types.js';
 import { bulkFloor, type Credentials, discoveryFloor, type FloorResult, login, restFloor } from './floors.js';
 import { OrgProcess } from './org-host.js';
@@ -39,6 +40,9 @@ interface Options {
   latencyMs: number;
   slowMbps: number;
   parallelRows: number;
+  /** Rows (the newest, via start_date) for the slow-consumer and profiled runs. */
+  slowRows: number;
+  profileRows: number;
   only: Set<Mode>;
   out: string;
   quick: boolean;
@@ -55,6 +59,8 @@ function readOptions(): Options {
       latency: { type: 'string' },
       'slow-mbps': { type: 'string' },
       'parallel-rows': { type: 'string' },
+      'slow-rows': { type: 'string' },
+      'profile-rows': { type: 'string' },
       only: { type: 'string' },
       out: { type: 'string' },
     },
@@ -78,6 +84,8 @@ function readOptions(): Options {
     latencyMs: num(values.latency, 'LATENCY', 100, 100),
     slowMbps: num(values['slow-mbps'], 'SLOW_MBPS', 20, 5),
     parallelRows: num(values['parallel-rows'], 'PARALLEL_ROWS', 20_000, 2_000),
+    slowRows: num(values['slow-rows'], 'SLOW_ROWS', 200_000, 20_000),
+    profileRows: num(values['profile-rows'], 'PROFILE_ROWS', 200_000, 20_000),
     only: new Set((only.length > 0 ? only : MODES) as Mode[]),
     out:
       values.out ??
@@ -212,7 +220,6 @@ class Bench {
     sink: ResultRow['sink'],
     result: { run: TapRunResult; stats: OrgStats; orgCpuPct: number },
     floor: FloorResult | null,
-    parse: FloorResult | null,
     note?: string,
   ): ResultRow {
     const { run, stats, orgCpuPct } = result;
@@ -231,82 +238,63 @@ class Bench {
       peakRssMb: Math.round(run.peakRssMb),
       apiCalls: stats.apiCalls,
       floorS: floorS === null ? null : round(floorS),
-      parseS: parse ? round(parse.parseMs / 1000) : null,
+      parseS: floor ? round(floor.parseMs / 1000) : null,
       ratio: floorS ? round(wallS / floorS) : null,
       orgCpuPct: Math.round(orgCpuPct),
       ...(note ? { note } : {}),
     };
-    if (floor && run.rows !== null && floor.rows !== run.rows) {
-      row.note = `${row.note ? `${row.note}; ` : ''}floor saw ${floor.rows} rows`;
+    if (floor && run.rows !== null && floor.rows < run.rows) {
+      row.note = `${row.note ? `${row.note}; ` : ''}floor saw only ${floor.rows} rows`;
     }
     this.add(row);
     return row;
   }
 
-  /** Replays the tap's REST queries with plain fetch: once discarding, once through the parse loop. */
-  async restFloors(org: OrgProcess, stats: OrgStats, stream: string): Promise<[FloorResult, FloorResult]> {
+  /**
+   * Replays the tap's queries with plain fetch, one page after another, each page through the minimal
+   * parse-and-serialise loop. The loop is sequential, so its time splits exactly into waiting for pages
+   * (the fetch floor) and the timed parse sections (the parse floor).
+   */
+  async floors(org: OrgProcess, stats: OrgStats, api: 'REST' | 'BULK', stream: string): Promise<FloorResult> {
     const session = await login(org.url, CREDENTIALS);
     const endpoint = Object.keys(stats.requests).some((k) => /queryAll/i.test(k)) ? 'queryAll' : 'query';
-    const sum = (a: FloorResult, b: FloorResult): FloorResult => ({
-      rows: a.rows + b.rows,
-      bytes: a.bytes + b.bytes,
-      ms: a.ms + b.ms,
-      parseMs: a.parseMs + b.parseMs,
-      requests: a.requests + b.requests,
-      outputBytes: a.outputBytes + b.outputBytes,
-    });
-    const zero: FloorResult = { rows: 0, bytes: 0, ms: 0, parseMs: 0, requests: 0, outputBytes: 0 };
-    let fetchOnly = zero;
-    let parsed = zero;
-    for (const parse of [false, true]) {
-      for (const soql of stats.queries) {
-        const r = await restFloor({ session, apiVersion: API_VERSION, soql, endpoint, stream, parse });
-        if (parse) parsed = sum(parsed, r);
-        else fetchOnly = sum(fetchOnly, r);
-      }
+    const total: FloorResult = { rows: 0, bytes: 0, ms: 0, parseMs: 0, requests: 0, outputBytes: 0 };
+    for (const soql of stats.queries) {
+      const r =
+        api === 'REST'
+          ? await restFloor({ session, apiVersion: API_VERSION, soql, endpoint, stream, parse: true })
+          : await bulkFloor({
+              session,
+              apiVersion: API_VERSION,
+              soql,
+              operation: 'queryAll',
+              stream,
+              maxRecords: BULK_MAX_RECORDS,
+              gzip: true,
+              pollMs: 0,
+              parse: true,
+            });
+      total.rows = Math.max(total.rows, r.rows);
+      total.bytes += r.bytes;
+      total.ms += r.ms - r.parseMs;
+      total.parseMs += r.parseMs;
+      total.requests += r.requests;
+      total.outputBytes += r.outputBytes;
     }
     this.say(
-      `  REST floor: ${fetchOnly.rows} rows, ${fetchOnly.requests} pages, fetch ${(fetchOnly.ms / 1000).toFixed(2)} s, parse+serialise ${(parsed.parseMs / 1000).toFixed(2)} s`,
+      `  ${api} floor: ${total.rows} rows, ${stats.queries.length} queries, ${total.requests} requests, fetch ${(total.ms / 1000).toFixed(2)} s, parse+serialise ${(total.parseMs / 1000).toFixed(2)} s`,
     );
-    return [fetchOnly, parsed];
-  }
-
-  async bulkFloors(org: OrgProcess, stats: OrgStats, stream: string): Promise<[FloorResult, FloorResult]> {
-    const session = await login(org.url, CREDENTIALS);
-    const results: FloorResult[] = [];
-    for (const parse of [false, true]) {
-      const total: FloorResult = { rows: 0, bytes: 0, ms: 0, parseMs: 0, requests: 0, outputBytes: 0 };
-      for (const soql of stats.queries) {
-        const r = await bulkFloor({
-          session,
-          apiVersion: API_VERSION,
-          soql,
-          operation: 'queryAll',
-          stream,
-          maxRecords: BULK_MAX_RECORDS,
-          gzip: true,
-          pollMs: 0,
-          parse,
-        });
-        total.rows += r.rows;
-        total.bytes += r.bytes;
-        total.ms += r.ms;
-        total.parseMs += r.parseMs;
-        total.requests += r.requests;
-        total.outputBytes += r.outputBytes;
-      }
-      results.push(total);
-    }
-    const [fetchOnly, parsed] = results as [FloorResult, FloorResult];
-    this.say(
-      `  BULK floor: ${fetchOnly.rows} rows, ${fetchOnly.requests} requests, fetch ${(fetchOnly.ms / 1000).toFixed(2)} s, parse+serialise ${(parsed.parseMs / 1000).toFixed(2)} s`,
-    );
-    return [fetchOnly, parsed];
+    return total;
   }
 }
 
-async function discoverCatalog(org: OrgProcess, streams: string[]): Promise<CatalogLike> {
-  const config = writeJson('discover-config.json', tapConfig(org.url, { streams }));
+async function discoverCatalog(
+  org: OrgProcess,
+  api: 'REST' | 'BULK',
+  streams: string[],
+): Promise<CatalogLike> {
+  // Discovery depends on the API type: under BULK, compound fields are left out of the selection.
+  const config = writeJson('discover-config.json', tapConfig(org.url, { api_type: api, streams }));
   const run = await runTap({
     args: ['--config', config, '--discover'],
     sink: { kind: 'pipe', keep: true },
@@ -314,6 +302,16 @@ async function discoverCatalog(org: OrgProcess, streams: string[]): Promise<Cata
   });
   check(run, 'discovery for the sync catalog');
   return JSON.parse(run.stdoutTail ?? '') as CatalogLike;
+}
+
+/**
+ * A start_date that leaves about `rows` of the newest Account rows in the window: the org spreads base
+ * SystemModstamps evenly over the three years before its base date.
+ */
+function startDateFor(rows: number, total: number): string {
+  if (rows >= total) return '2000-01-01T00:00:00Z';
+  const span = BASE_DATE - (BASE_DATE - 3 * 365 * 86_400_000);
+  return new Date(BASE_DATE - Math.ceil((span * rows) / total / 1000) * 1000).toISOString();
 }
 
 async function main(): Promise<void> {
@@ -338,46 +336,59 @@ async function main(): Promise<void> {
     apiVersion: API_VERSION,
   });
   try {
-    const catalog = await discoverCatalog(org, ['Account', 'Wide__c', ...PARALLEL_STREAMS]);
-
     if (only.has('discovery')) await discovery(bench, org);
 
     const fullStates: Record<string, unknown> = {};
+    const catalogs: Record<string, CatalogLike> = {};
     for (const api of ['REST', 'BULK'] as const) {
       const mode = api.toLowerCase() as 'rest' | 'bulk';
-      const cat = writeJson(`catalog-account.json`, select(catalog, ['Account']));
+      const catalog = await discoverCatalog(org, api, ['Account', 'Wide__c', ...PARALLEL_STREAMS]);
+      catalogs[api] = catalog;
+      const cat = writeJson(`catalog-account-${mode}.json`, select(catalog, ['Account']));
       const config = writeJson(`config-${mode}.json`, tapConfig(org.url, { api_type: api }));
       const args = ['--config', config, '--catalog', cat];
       if (only.has(mode)) {
         bench.say(`${api} full sync, Account:`);
         const r = await bench.tap(org, args, { kind: 'devnull' }, `${api} → /dev/null`);
-        const [floor, parse] =
-          api === 'REST'
-            ? await bench.restFloors(org, r.stats, 'Account')
-            : await bench.bulkFloors(org, r.stats, 'Account');
-        bench.syncRow(`${mode} full`, 'Account', 'devnull', r, floor, parse);
+        bench.syncRow(
+          `${mode} full`,
+          'Account',
+          'devnull',
+          r,
+          await bench.floors(org, r.stats, api, 'Account'),
+        );
       }
-      if (only.has('slow') || only.has('incremental')) {
+      if (only.has('slow')) {
+        const subset = Math.min(options.slowRows, options.rows);
+        const slowConfig = writeJson(
+          `config-slow-${mode}.json`,
+          tapConfig(org.url, { api_type: api, start_date: startDateFor(subset, options.rows) }),
+        );
         const s = await bench.tap(
           org,
-          args,
+          ['--config', slowConfig, '--catalog', cat],
           { kind: 'slow', mbPerSecond: options.slowMbps },
-          `${api} → pipe at ${options.slowMbps} MB/s`,
+          `${api} → pipe read at ${options.slowMbps} MB/s`,
         );
+        bench.syncRow(`${mode} full`, 'Account', 'slow', s, null, `consumer reads ${options.slowMbps} MB/s`);
+        // The newest rows end at the same bookmark as the whole table: the incremental run starts here.
         fullStates[api] = lastState(s.run.stdoutTail ?? '');
-        if (only.has('slow'))
-          bench.syncRow(
-            `${mode} full`,
-            'Account',
-            'slow',
-            s,
-            null,
-            null,
-            `consumer ${options.slowMbps} MB/s`,
-          );
+      }
+      if (only.has('incremental') && !fullStates[api]) {
+        const tailConfig = writeJson(
+          `config-tail-${mode}.json`,
+          tapConfig(org.url, { api_type: api, start_date: startDateFor(1000, options.rows) }),
+        );
+        const t = await bench.tap(
+          org,
+          ['--config', tailConfig, '--catalog', cat],
+          { kind: 'pipe' },
+          `${api} newest rows for a STATE`,
+        );
+        fullStates[api] = lastState(t.run.stdoutTail ?? '');
       }
       if (only.has('wide')) {
-        const wideCat = writeJson('catalog-wide.json', select(catalog, ['Wide__c']));
+        const wideCat = writeJson(`catalog-wide-${mode}.json`, select(catalog, ['Wide__c']));
         bench.say(`${api} full sync, Wide__c:`);
         const r = await bench.tap(
           org,
@@ -385,16 +396,29 @@ async function main(): Promise<void> {
           { kind: 'devnull' },
           `${api} Wide__c`,
         );
-        const [floor, parse] =
-          api === 'REST'
-            ? await bench.restFloors(org, r.stats, 'Wide__c')
-            : await bench.bulkFloors(org, r.stats, 'Wide__c');
-        bench.syncRow(`${mode} full`, 'Wide__c', 'devnull', r, floor, parse);
+        bench.syncRow(
+          `${mode} full`,
+          'Wide__c',
+          'devnull',
+          r,
+          await bench.floors(org, r.stats, api, 'Wide__c'),
+        );
       }
       if (only.has('profile')) {
+        const subset = Math.min(options.profileRows, options.rows);
+        const profConfig = writeJson(
+          `config-prof-${mode}.json`,
+          tapConfig(org.url, { api_type: api, start_date: startDateFor(subset, options.rows) }),
+        );
         const dir = join(WORK, `prof-${mode}`);
-        bench.say(`${api} full sync under --cpu-prof:`);
-        await bench.tap(org, args, { kind: 'devnull' }, `${api} profiled`, dir);
+        bench.say(`${api} sync of ~${subset} rows under --cpu-prof:`);
+        await bench.tap(
+          org,
+          ['--config', profConfig, '--catalog', cat],
+          { kind: 'devnull' },
+          `${api} profiled`,
+          dir,
+        );
         const file = newestProfile(dir);
         if (file) {
           const summary = summarizeProfile(file);
@@ -404,39 +428,48 @@ async function main(): Promise<void> {
       }
     }
 
-    if (only.has('parallel')) await parallel(bench, org, catalog);
+    if (only.has('parallel') && catalogs.REST) await parallel(bench, org, catalogs.REST);
 
     if (only.has('incremental')) {
-      const changed = Math.max(1, Math.round(options.rows / 100));
+      const changed = Math.max(10, Math.round(options.rows / 100));
+      const change = {
+        update: Math.round(changed * 0.6),
+        insert: Math.round(changed * 0.3),
+        softDelete: Math.round(changed * 0.1),
+      };
       bench.say(
-        `incremental: advance 1 h, update ${changed}, insert ${changed / 2}, soft-delete ${changed / 10}`,
+        `incremental: advance 1 h; update ${change.update}, insert ${change.insert}, soft-delete ${change.softDelete} Account rows`,
       );
       await org.advanceTime({
         seconds: 3600,
-        update: { Account: changed },
-        insert: { Account: Math.round(changed / 2) },
-        softDelete: { Account: Math.round(changed / 10) },
+        update: { Account: change.update },
+        insert: { Account: change.insert },
+        softDelete: { Account: change.softDelete },
       });
       for (const api of ['REST', 'BULK'] as const) {
         const state = fullStates[api];
-        if (!state) {
+        const catalog = catalogs[api];
+        if (!state || !catalog) {
           bench.say(`  no STATE from the ${api} full run; skipping its incremental run`);
           continue;
         }
-        const cat = writeJson('catalog-account.json', select(catalog, ['Account']));
-        const config = writeJson(`config-inc-${api}.json`, tapConfig(org.url, { api_type: api }));
-        const statePath = writeJson(`state-${api}.json`, state);
+        const mode = api.toLowerCase();
+        const cat = writeJson(`catalog-inc-${mode}.json`, select(catalog, ['Account']));
+        const config = writeJson(`config-inc-${mode}.json`, tapConfig(org.url, { api_type: api }));
+        const statePath = writeJson(`state-${mode}.json`, state);
         const r = await bench.tap(
           org,
           ['--config', config, '--catalog', cat, '--state', statePath],
           { kind: 'devnull' },
           `${api} incremental`,
         );
-        const [floor, parse] =
-          api === 'REST'
-            ? await bench.restFloors(org, r.stats, 'Account')
-            : await bench.bulkFloors(org, r.stats, 'Account');
-        bench.syncRow(`${api.toLowerCase()} incremental`, 'Account', 'devnull', r, floor, parse);
+        bench.syncRow(
+          `${mode} incremental`,
+          'Account',
+          'devnull',
+          r,
+          await bench.floors(org, r.stats, api, 'Account'),
+        );
       }
     }
   } finally {
@@ -457,6 +490,7 @@ async function main(): Promise<void> {
       cpuModel: cpus()[0]?.model ?? '',
       memoryGb: round(totalmem() / 1024 ** 3, 1),
       node: process.version,
+      loadAverageAtEnd: loadavg().map((n) => round(n, 1)),
     },
     options: { ...options, only: [...options.only] },
     benchSeconds: Math.round((Date.now() - started) / 1000),
@@ -569,7 +603,7 @@ async function scale(bench: Bench, options: Options): Promise<void> {
     apiVersion: API_VERSION,
   });
   try {
-    const catalog = await discoverCatalog(org, ['Account']);
+    const catalog = await discoverCatalog(org, 'BULK', ['Account']);
     const cat = writeJson('catalog-scale.json', select(catalog, ['Account']));
     const config = writeJson('config-scale.json', tapConfig(org.url, { api_type: 'BULK' }));
     const r = await bench.tap(
@@ -578,8 +612,14 @@ async function scale(bench: Bench, options: Options): Promise<void> {
       { kind: 'devnull' },
       `BULK ${options.rows2}`,
     );
-    const [floor, parse] = await bench.bulkFloors(org, r.stats, 'Account');
-    bench.syncRow('bulk full', 'Account', 'devnull', r, floor, parse, 'scale run');
+    bench.syncRow(
+      'bulk full',
+      'Account',
+      'devnull',
+      r,
+      await bench.floors(org, r.stats, 'BULK', 'Account'),
+      'scale run',
+    );
   } finally {
     await org.close();
   }

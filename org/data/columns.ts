@@ -357,7 +357,8 @@ export function buildColumn(f: FieldSpec, index: number, ctx: ColumnContext): Co
       return fromEntries(f, salt, entries, nullPct);
     }
     default: {
-      if (f.calculated) {
+      // Formula text; a formula of another type (currency, number, date…) returns values of that type.
+      if (f.calculated && (f.type === 'string' || f.type === 'textarea')) {
         return stringColumn(f, (rv) => `Formula ${rv.i} / ${(mix(rv.h, salt) % 3) + 1}`);
       }
       const pool = poolFor(f);

@@ -10,7 +10,7 @@
  * back to the config file (temp file + rename, mode kept) before any other call is made.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Connection, OAuth2, type TokenResponse } from '@jsforce/jsforce-node';
 import type { AuthSettings, HttpSettings } from '../config.js';
@@ -428,7 +428,9 @@ export async function saveRotatedToken(
   return true;
 }
 
-async function writeTokenAtomically(path: string, previous: string, rotated: string): Promise<void> {
+async function writeTokenAtomically(configPath: string, previous: string, rotated: string): Promise<void> {
+  // Through a symlink, the file it points to is replaced, not the link.
+  const path = await realpath(configPath);
   const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
   const config = JSON.parse(text) as Record<string, unknown>;
   const literal = new RegExp(`("refresh_token"\\s*:\\s*)${escapeRegExp(JSON.stringify(previous))}`);

@@ -1,4 +1,13 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -196,6 +205,16 @@ describe('saveRotatedToken', () => {
     } finally {
       chmodSync(dir, 0o700);
     }
+  });
+
+  it('given a config path that is a symlink, then rewrites the file it points to and keeps the link', async () => {
+    const path = tempConfig({ refresh_token: 'refresh-token-old', client_id: 'c' });
+    const link = join(path, '..', 'link.json');
+    symlinkSync(path, link);
+    const { logger } = capture();
+    expect(await saveRotatedToken(link, 'refresh-token-old', 'refresh-token-new', logger)).toBe(true);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(path, 'utf8')).refresh_token).toBe('refresh-token-new');
   });
 
   it('given no config file, then warns that the token was not saved', async () => {

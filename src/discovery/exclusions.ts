@@ -111,6 +111,9 @@ const BULK_UNSUPPORTED = new Set(BULK_UNSUPPORTED_OBJECTS);
 /** Why an object named by describeGlobal is left out of the catalog, or null when it is kept. */
 export function exclusionReason(sobject: GlobalSObject, apiType: ApiType): string | null {
   const { name } = sobject;
+  // A name from the API that is not a SOQL identifier could not be queried safely (and may not be a string).
+  if (typeof name !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(name))
+    return 'its name is not a SOQL identifier';
   if (!sobject.queryable) return 'not queryable';
   if (sobject.deprecatedAndHidden) return 'deprecated and hidden by Salesforce';
   // Change Data Capture events are delivered by the streaming API only; neither REST nor Bulk can query them.

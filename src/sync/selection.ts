@@ -68,6 +68,9 @@ export function fieldSelected(
   return truthy(metadata?.['selected-by-default']) ?? false;
 }
 
+/** What an object or field API name can be in SOQL; a catalog name outside it would change the query. */
+const SOQL_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
 export function selectStream(entry: CatalogStream): StreamSelection {
   const root = rootMetadata(entry);
   const fieldsMeta = fieldMetadata(entry);
@@ -110,6 +113,13 @@ export function selectStream(entry: CatalogStream): StreamSelection {
     }
   }
   if (chosen === 'FULL_TABLE') replicationKey = null;
+  if (typeof object !== 'string' || !SOQL_NAME.test(object)) {
+    problems.push(`object name ${JSON.stringify(object)} is not a SOQL identifier`);
+  }
+  for (const name of [replicationKey, ...keyProperties]) {
+    if (name && !SOQL_NAME.test(name))
+      problems.push(`field name ${JSON.stringify(name)} is not a SOQL identifier`);
+  }
   if (replicationKey && !(replicationKey in properties)) {
     problems.push(`replication key '${replicationKey}' is not a field of ${object} in the catalog`);
   }
@@ -126,6 +136,10 @@ export function selectStream(entry: CatalogStream): StreamSelection {
   const pruned: Record<string, JsonSchema> = {};
   for (const [name, schema] of Object.entries(properties)) {
     if (always.has(name) || fieldSelected(fieldsMeta.get(name), schema)) {
+      if (!SOQL_NAME.test(name)) {
+        notes.push(`field ${JSON.stringify(name)} of ${object} is not a SOQL identifier; leaving it out`);
+        continue;
+      }
       fields.push(name);
       const { selected: _legacy, inclusion: _inclusion, ...clean } = schema;
       pruned[name] = clean;

@@ -25,6 +25,8 @@ export class SingerWriter {
   private buffer = '';
   private failure: OutputClosedError | null = null;
   private waiting: Promise<void> | null = null;
+  /** Settles when the last chunk written has been handed on (its write callback ran). */
+  private written: Promise<void> = Promise.resolve();
   private readonly out: NodeJS.WritableStream;
   private readonly chunkBytes: number;
   private readonly listeners = new Set<(error: OutputClosedError) => void>();
@@ -66,9 +68,12 @@ export class SingerWriter {
     if (this.buffer.length === 0) return;
     const chunk = this.buffer;
     this.buffer = '';
-    let ok: boolean;
+    let ok = true;
     try {
-      ok = this.out.write(chunk);
+      // The callback runs once the chunk is handed on, or with the error that broke the output.
+      this.written = new Promise<void>((resolve) => {
+        ok = this.out.write(chunk, () => resolve());
+      });
     } catch (error) {
       this.fail(error);
       throw this.failure;
@@ -81,14 +86,7 @@ export class SingerWriter {
   async end(): Promise<void> {
     await this.flush();
     if (this.failure) throw this.failure;
-    await new Promise<void>((resolve) => {
-      const settle = (): void => {
-        this.listeners.delete(settle);
-        resolve();
-      };
-      this.listeners.add(settle);
-      this.out.write('', () => settle());
-    });
+    await this.written;
     if (this.failure) throw this.failure;
   }
 

@@ -1,0 +1,76 @@
+import { PassThrough, Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { RECORD_SUFFIX, recordPrefix, schemaMessage, stateMessage } from '../../src/singer/messages.js';
+import { OutputClosedError, SingerWriter } from '../../src/singer/writer.js';
+
+describe('SingerWriter', () => {
+  it('batches whole lines into large chunks and flushes the rest at the end', async () => {
+    const chunks: string[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        chunks.push(chunk.toString());
+        cb();
+      },
+    });
+    const writer = new SingerWriter(out, { chunkBytes: 1000 });
+    for (let i = 0; i < 100; i++) {
+      if (
+        writer.append(
+          `${recordPrefix('S', '2024-01-01T00:00:00.000Z', null)}${JSON.stringify({ i })}${RECORD_SUFFIX}`,
+        )
+      ) {
+        await writer.flush();
+      }
+    }
+    await writer.end();
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.length).toBeLessThan(20);
+    for (const chunk of chunks) expect(chunk.endsWith('\n')).toBe(true);
+    const lines = chunks
+      .join('')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.record.i)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(lines[0]).toEqual({
+      type: 'RECORD',
+      stream: 'S',
+      time_extracted: '2024-01-01T00:00:00.000Z',
+      record: { i: 0 },
+    });
+  });
+
+  it('waits for drain when the reader is slow (backpressure) instead of buffering', async () => {
+    const out = new PassThrough({ highWaterMark: 100 });
+    const writer = new SingerWriter(out, { chunkBytes: 50 });
+    let resolved = false;
+    writer.append(`${JSON.stringify({ x: 'y'.repeat(200) })}\n`);
+    const flushing = writer.flush().then(() => {
+      resolved = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(resolved).toBe(false);
+    out.read();
+    await flushing;
+    expect(resolved).toBe(true);
+  });
+
+  it('turns EPIPE into one OutputClosedError and tells listeners', async () => {
+    const out = new Writable({
+      write(_chunk, _e, cb) {
+        cb(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const writer = new SingerWriter(out);
+    let told: unknown = null;
+    writer.onBroken((e) => {
+      told = e;
+    });
+    await writer.write(schemaMessage('S', { type: 'object' }, ['Id'], null));
+    await expect(writer.end()).rejects.toBeInstanceOf(OutputClosedError);
+    expect(told).toBeInstanceOf(OutputClosedError);
+    expect(() =>
+      writer.append(JSON.stringify(stateMessage({ bookmarks: {}, currently_syncing: null }))),
+    ).toThrow(/EPIPE/);
+  });
+});

@@ -59,19 +59,11 @@ export function skipReason(error: unknown): string | null {
   return null;
 }
 
-/** The runner for the configured API; the Bulk runner is loaded only when asked for. */
-async function chooseRunner(config: TapConfig, logger: Logger): Promise<QueryRunner> {
+/** The runner for the configured API; the Bulk runner's modules are loaded only when asked for. */
+async function chooseRunner(config: TapConfig): Promise<QueryRunner> {
   if (config.apiType !== 'BULK') return restRunner;
-  // Seam: runners/bulk.ts exports `bulkRunner`; until it exists the REST runner stands in.
-  const specifier = './runners/bulk.js';
-  try {
-    const module = (await import(specifier)) as { bulkRunner?: QueryRunner };
-    if (module.bulkRunner) return module.bulkRunner;
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-  }
-  logger.warn('api_type BULK: the Bulk runner is not available in this build; using REST');
-  return restRunner;
+  const { bulkRunner } = await import('./runners/bulk.js');
+  return bulkRunner;
 }
 
 /** Live progress of one stream, read when a STATE is written. */
@@ -100,7 +92,7 @@ export async function runSync(options: SyncOptions): Promise<void> {
   const selected = catalog.streams.map(selectStream).filter((s) => s.selected);
   if (selected.length === 0) logger.warn('no stream is selected in the catalog; nothing to sync');
   const queue = resumeOrder(selected, state.currently_syncing);
-  const runner = await chooseRunner(config, logger);
+  const runner = await chooseRunner(config);
   const threshold = Math.max(1, config.threshold);
   const active = new Map<string, StreamRun>();
 

@@ -155,7 +155,9 @@ export interface OpenPage {
   body: Readable;
 }
 
-const DEFAULT_READ_AHEAD = 16 * 1024 * 1024;
+const DEFAULT_READ_AHEAD = 8 * 1024 * 1024;
+/** Bytes parsed between two checks of the batch size. */
+const PARSE_SLICE = 64 * 1024;
 
 /**
  * `GET /jobs/query/{id}/results?locator=&maxRecords=`: resolves once the headers are in. The body starts
@@ -302,12 +304,16 @@ export async function* readPageRecords<T>(
       };
       try {
         for await (const chunk of plainChunks(current.body)) {
-          parser.write(chunk, onRow);
-          if (batch.length >= options.batchSize) {
-            const out = batch;
-            batch = [];
-            await channel.send(out);
-            delivered += out.length;
+          // A stream read returns everything buffered (up to the read-ahead bound): parse it in slices so
+          // that at most one batch of records is built ahead of the one being written.
+          for (let offset = 0; offset < chunk.length; offset += PARSE_SLICE) {
+            parser.write(chunk.subarray(offset, offset + PARSE_SLICE), onRow);
+            if (batch.length >= options.batchSize) {
+              const out = batch;
+              batch = [];
+              await channel.send(out);
+              delivered += out.length;
+            }
           }
         }
         parser.end(onRow);

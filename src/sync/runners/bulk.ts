@@ -47,7 +47,7 @@ export interface Bulk2Resume {
 export type BulkResume = Bulk2Resume | Bulk1Resume;
 
 /** Records per RECORD batch handed to the engine. */
-const BATCH = 2000;
+const BATCH = 1000;
 
 export const bulkRunner: QueryRunner = {
   name: 'BULK',

@@ -12,7 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Connection, OAuth2, type TokenResponse } from '@jsforce/jsforce-node';
+// The core only: the package root also loads every API module (Bulk, Metadata, Streaming…), a second of start-up.
+import { Connection, OAuth2, type TokenResponse } from '@jsforce/jsforce-node/lib/core.js';
 import type { AuthSettings, HttpSettings } from '../config.js';
 import { AuthError, ConfigError } from '../errors.js';
 import { type Logger, registerSecret, scrub } from '../log.js';

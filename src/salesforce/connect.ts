@@ -1,6 +1,5 @@
 import type { TapConfig } from '../config.js';
 import type { Logger } from '../log.js';
-import { createAuthenticator } from './auth.js';
 import { type ClientOptions, SalesforceClient } from './client.js';
 
 /**
@@ -12,6 +11,8 @@ export async function openClient(
   logger: Logger,
   extra: Pick<ClientOptions, 'onRequest' | 'random'> = {},
 ): Promise<SalesforceClient> {
+  // Loaded here rather than at start-up: jsforce takes a while to load, and --about or a config error need none of it.
+  const { createAuthenticator } = await import('./auth.js');
   const authenticator = createAuthenticator({
     auth: config.auth,
     loginUrl: config.loginUrl,

@@ -220,7 +220,7 @@ describe('tap-salesforce --discover', () => {
         `whole process ${processMs} ms, 50 ms latency per call`,
     );
     expect(calls).toBeLessThanOrEqual(Math.ceil(objects / 25) + 2);
-    // 38 composite calls would take 2 s one after the other; in flight 8 at a time they take a few round trips.
+    // 38 composite calls would take 2 s one after the other; 16 in flight take three round trips.
     expect(stats.describeMs).toBeLessThan(38 * 50 * 4);
   });
 });

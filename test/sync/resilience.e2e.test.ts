@@ -88,6 +88,35 @@ describe('interrupted runs', () => {
     },
   );
 
+  it('a run killed inside rows that share one SystemModstamp loses none of them on resume', async () => {
+    const small = await startOrg({ seed: 2, records: { Account: 300 } });
+    try {
+      const tied = syncFiles(small, await discoverCatalog(small, ['Account']), { threshold: 10 });
+      const first = await runRaw(syncArgs(tied));
+      expect(first.code).toBe(0);
+      // Changes made within one second share one SystemModstamp, as a bulk update's rows do.
+      const change = small.advanceTime({ seconds: 1, update: { Account: 40 }, insert: { Account: 20 } });
+      const changed = [...(change.updated.Account ?? []), ...(change.inserted.Account ?? [])];
+      const stamps = new Set(
+        [...small.rows('Account')]
+          .filter((r) => changed.includes(r.Id as string))
+          .map((r) => r.SystemModstamp),
+      );
+      expect(stamps.size).toBe(1);
+      let records = 0;
+      const killed = await runRaw(syncArgs(tied, lastState(first.messages)), (message, child) => {
+        if (message.type === 'RECORD' && ++records === 25) child.kill('SIGKILL');
+      });
+      expect(killed.signal).toBe('SIGKILL');
+      const rest = await runRaw(syncArgs(tied, lastState(killed.messages)));
+      expect(rest.code).toBe(0);
+      const got = ids([...recordsOf(killed.messages), ...recordsOf(rest.messages)]);
+      for (const id of changed) expect(got.has(id)).toBe(true);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('SIGTERM writes a final STATE, exits non-zero without a stack trace, and the restart loses no row', async () => {
     let records = 0;
     const run = await runRaw(syncArgs(files), (message, child) => {

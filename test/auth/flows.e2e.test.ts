@@ -37,8 +37,8 @@ function configFile(settings: Record<string, unknown>, mode?: number): string {
   return path;
 }
 
-async function discover(path: string) {
-  const { code, stdout, stderr } = await runTap(['--config', path, '--discover']);
+async function discover(path: string, env: Record<string, string> = {}) {
+  const { code, stdout, stderr } = await runTap(['--config', path, '--discover'], { env });
   return { code, stdout, stderr };
 }
 
@@ -124,7 +124,10 @@ describe('password flow', () => {
   it('given username, password and security token, then logs in with SOAP and discovers', async () => {
     const { url } = await start();
     org?.resetStats();
-    const run = await discover(configFile({ ...password(url), api_version: '64.0' }));
+    // jsforce would print its debug lines to stdout with this set.
+    const run = await discover(configFile({ ...password(url), api_version: '64.0' }), {
+      JSFORCE_LOG_LEVEL: 'DEBUG',
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout).streams).toHaveLength(1);
     expect(run.stderr).toContain("retires in Summer '27");

@@ -13,6 +13,8 @@ export interface PackageInfo {
   name: string;
   version: string;
   description: string;
+  /** `engines.node` of package.json, e.g. `>=22.19`. */
+  node: string;
   /** The folder holding package.json (the source checkout or the installed package). */
   root: string;
 }
@@ -32,6 +34,7 @@ export function packageInfo(): PackageInfo {
           name: String(pkg.name),
           version: String(pkg.version),
           description: String(pkg.description ?? ''),
+          node: String((pkg.engines as Record<string, unknown> | undefined)?.node ?? '>=22'),
           root: dir,
         };
         return cached;
@@ -61,7 +64,7 @@ export function buildAbout(): About {
     description: pkg.description,
     version: pkg.version,
     capabilities: [...CAPABILITIES],
-    supported_node_versions: '>=22',
+    supported_node_versions: pkg.node,
     settings: buildAboutSettings(),
   };
 }

@@ -33,7 +33,7 @@ import type { TapState } from './singer/state.js';
 import { validateCatalog, validateState } from './singer/validate.js';
 import { runSync } from './sync/engine.js';
 import { selectStream } from './sync/selection.js';
-import { checkConnection } from './test-connection.js';
+import { checkConnection, exitAfterFlush } from './test-connection.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Flags
@@ -571,7 +571,7 @@ async function loadSampleData(ctx: Context, inputs: MageInputs): Promise<void> {
 async function testConnection(ctx: Context, inputs: MageInputs): Promise<void> {
   const config = loadConfig(inputs, ctx.logger);
   // Mage kills the check 10 s after it started the process; loading the tap takes part of that.
-  const deadlineMs = Math.max(2000, 9000 - Math.round(process.uptime() * 1000));
+  const deadlineMs = Math.max(4000, 9500 - Math.round(process.uptime() * 1000));
   const result = await checkConnection(config, { deadlineMs });
   if (!result.ok) throw new TapError('auth', result.line.replace(/^FAILED:\s*/, ''));
   ctx.logger.info(result.line);
@@ -680,6 +680,8 @@ export async function runMage(argv: string[]): Promise<number> {
     return EXIT.ok;
   } catch (error) {
     writeFatal(error instanceof Error ? error.message : String(error), logsToStdout);
+    // Mage kills a test connection after 10 s: do not wait for a login retry still sleeping on a dead host.
+    if (argv.includes('--test_connection')) await exitAfterFlush('', EXIT.failure);
     return EXIT.failure;
   }
 }

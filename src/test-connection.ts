@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import type { TapConfig } from './config.js';
 import { ApiError, TapError } from './errors.js';
 import { createLogger, type Logger, scrub } from './log.js';
@@ -37,12 +38,27 @@ export async function checkConnection(
   options: TestOptions = {},
 ): Promise<ConnectionCheck> {
   const deadlineMs = options.deadlineMs ?? 8000;
-  const logger = options.logger ?? createLogger({ level: 'warn' });
+  // The login's own warnings (retries) are kept, not printed: the last one explains a missed deadline.
+  let lastWarning = '';
+  const quiet = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      const msg = (JSON.parse(chunk.toString()) as { msg?: unknown }).msg;
+      if (typeof msg === 'string') lastWarning = msg;
+      callback();
+    },
+  });
+  const logger = options.logger ?? createLogger({ level: 'warn', destination: quiet, pretty: false });
   const open = options.open ?? openClient;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new TapError('api', `no answer from ${config.loginUrl} within ${deadlineMs / 1000} s`)),
+      () =>
+        reject(
+          new TapError(
+            'api',
+            `no answer from ${config.loginUrl} within ${deadlineMs / 1000} s${lastWarning ? ` (${lastWarning})` : ''}`,
+          ),
+        ),
       deadlineMs,
     );
     timer.unref();
@@ -109,12 +125,20 @@ function describe(error: unknown): string {
   return scrub(message).replace(/\s*\n\s*/g, ' ');
 }
 
-/** The CLI's `--test`: one line on stderr, exit code 0 or 1. */
-export async function runConnectionTest(
-  config: TapConfig,
-  out: NodeJS.WritableStream = process.stderr,
-): Promise<number> {
+/**
+ * The CLI's `--test`: one line on stderr, exit code 0 or 1. A check that hit its deadline may leave a login
+ * retry sleeping on a dead host, so once the line is written the process ends instead of waiting for it.
+ */
+export async function runConnectionTest(config: TapConfig): Promise<number> {
   const result = await checkConnection(config);
-  out.write(`${result.line}\n`);
-  return result.ok ? 0 : 1;
+  const code = result.ok ? 0 : 1;
+  await exitAfterFlush(`${result.line}\n`, code);
+  return code;
+}
+
+/** Writes the text to stderr, then ends the process once stdout and stderr are flushed. */
+export function exitAfterFlush(text: string, code: number): Promise<void> {
+  return new Promise(() => {
+    process.stderr.write(text, () => process.stdout.write('', () => process.exit(code)));
+  });
 }

@@ -142,7 +142,14 @@ describe('Mage driver (a standard-library Python script that runs the shim as Ma
           'Contact',
         ],
         {
-          env: { ...process.env, SALESFORCE_TS_ENTRY: BIN, SALESFORCE_TS_NODE: NODE },
+          // Mage allows 10 s for a test connection; starting Node alone can take several seconds on a test
+          // machine busy with other test files, so the driver gets more here.
+          env: {
+            ...process.env,
+            SALESFORCE_TS_ENTRY: BIN,
+            SALESFORCE_TS_NODE: NODE,
+            MAGE_DRIVER_TIMEOUT: '25',
+          },
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );

@@ -1,10 +1,11 @@
 // Bulk API 1.0 query jobs (/services/async/{version}/job...), with PK chunking.
 
 import { bulkRestriction } from './bulk2.js';
+import type { RowView } from './data/columns.js';
 import { bulk1Error, failsBulk, QUERY_TIMEOUT_MESSAGE, timesOut } from './faults.js';
 import { type Ctx, HttpError, send, sendJson, stream, xmlEscape } from './http.js';
 import { type Compiled, compile, Scan } from './query.js';
-import { csvWriter } from './serialize.js';
+import { csvChunks } from './serialize.js';
 import { SoqlError } from './soql.js';
 import type { OrgState } from './state.js';
 import { csvDateTime } from './util.js';
@@ -314,20 +315,16 @@ async function resultFile(ctx: Ctx, job: Job, b: Batch, rid: string) {
     fail(400, 'InvalidBatch', `Invalid result id: ${rid}`);
   const c = b.c;
   const scan = new Scan(c);
-  const w = csvWriter(c);
   const st = scan.start();
-  function* chunks(): Generator<string> {
-    yield w.header;
+  function* rows(): Generator<RowView> {
     for (;;) {
-      const rows = scan.next(st, 1000);
-      if (rows.length === 0) return;
-      let s = '';
-      for (const rv of rows) s += w.row(rv);
-      yield s;
+      const page = scan.next(st, 1000);
+      if (page.length === 0) return;
+      yield* page;
     }
   }
   void job;
-  await stream(ctx, 'text/csv', {}, chunks());
+  await stream(ctx, 'text/csv', {}, csvChunks(c, rows()));
 }
 
 /** Routes /services/async/{v}/job[...]; answers errors in the Bulk 1.0 XML shape. */

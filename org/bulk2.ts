@@ -1,11 +1,12 @@
 // Bulk API 2.0 query jobs: create, poll, results (CSV pages with Sforce-Locator), abort, delete.
 
+import type { RowView } from './data/columns.js';
 import { failsBulk, QUERY_TIMEOUT_MESSAGE, timesOut } from './faults.js';
 import { apiError, type Ctx, noContent, sendJson, stream } from './http.js';
 import type { Compiled, ScanState } from './query.js';
 import { Scan } from './query.js';
 import { compileFor, notFound } from './rest.js';
-import { csvWriter, DELIMITERS } from './serialize.js';
+import { csvChunks, DELIMITERS } from './serialize.js';
 import type { OrgState } from './state.js';
 import { restDateTime } from './util.js';
 
@@ -225,35 +226,38 @@ export async function results(ctx: Ctx, v: string, id: string): Promise<void> {
   const maxParam = q.get('maxRecords');
   const max = maxParam ? Number(maxParam) : ctx.state.bulkPageSize;
   if (!Number.isInteger(max) || max < 1) throw apiError(400, 'API_ERROR', `Invalid maxRecords: ${maxParam}`);
+  // count the page first (Sforce-NumberOfRecords precedes the body), then stream it lazily
+  const probe = { ...saved };
+  const count = j.scan.skip(probe, max);
+  const done = count < max || j.scan.isDone(probe);
+  const next = offset + count;
+  if (!done) j.states.set(next, probe);
   const st = { ...saved };
-  const rows = j.scan.next(st, max);
-  const done = rows.length < max || j.scan.isDone(st);
-  const next = offset + rows.length;
-  if (!done) j.states.set(next, st);
-  const w = csvWriter(j.c, DELIMITERS[j.columnDelimiter], j.lineEnding === 'CRLF' ? '\r\n' : '\n');
-  const before = ctx.state.stats.bytesServed;
-  function* chunks(): Generator<string> {
-    yield w.header;
-    let s = '';
-    let n = 0;
-    for (const rv of rows) {
-      s += w.row(rv);
-      if (++n === 1000) {
-        yield s;
-        s = '';
-        n = 0;
-      }
+  const scan = j.scan;
+  function* rows(): Generator<RowView> {
+    let left = count;
+    while (left > 0) {
+      const page = scan.next(st, Math.min(1000, left));
+      if (page.length === 0) return;
+      left -= page.length;
+      yield* page;
     }
-    if (s) yield s;
   }
+  const chunks = csvChunks(
+    j.c,
+    rows(),
+    DELIMITERS[j.columnDelimiter],
+    j.lineEnding === 'CRLF' ? '\r\n' : '\n',
+  );
+  const before = ctx.state.stats.bytesServed;
   await stream(
     ctx,
     'text/csv',
     {
       'Sforce-Locator': done ? 'null' : Buffer.from(String(next)).toString('base64').replace(/=+$/, ''),
-      'Sforce-NumberOfRecords': String(rows.length),
+      'Sforce-NumberOfRecords': String(count),
     },
-    chunks(),
+    chunks,
   );
   ctx.state.bulk2BytesServed += ctx.state.stats.bytesServed - before;
 }

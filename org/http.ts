@@ -2,6 +2,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants, createGzip } from 'node:zlib';
+import { releaseChunk } from './serialize.js';
 import type { OrgState } from './state.js';
 
 export interface Ctx {
@@ -89,7 +90,7 @@ export async function stream(
   ctx: Ctx,
   contentType: string,
   headers: Record<string, string>,
-  chunks: Iterable<string>,
+  chunks: Iterable<string | Buffer>,
 ): Promise<void> {
   const res = ctx.res;
   const gzip = /\bgzip\b/.test(String(ctx.req.headers['accept-encoding'] ?? ''));
@@ -106,8 +107,9 @@ export async function stream(
   }
   let first = true;
   for (const chunk of chunks) {
-    if (!gzip) ctx.state.stats.bytesServed += Buffer.byteLength(chunk);
-    const ok = out.write(chunk);
+    if (!gzip)
+      ctx.state.stats.bytesServed += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    const ok = typeof chunk === 'string' ? out.write(chunk) : out.write(chunk, () => releaseChunk(chunk));
     if (ctx.drop && first) {
       await new Promise<void>((r) => (gzip ? (out as ReturnType<typeof createGzip>).flush(() => r()) : r()));
       await new Promise((r) => setTimeout(r, 5));

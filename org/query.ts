@@ -468,6 +468,16 @@ export class Scan {
     return out;
   }
 
+  /** Advances `st` past up to `max` matching rows without keeping them; returns how many. */
+  skip(st: ScanState, max: number): number {
+    let n = 0;
+    for (;;) {
+      const rows = this.next(st, Math.min(1000, max - n));
+      n += rows.length;
+      if (rows.length === 0 || n >= max) return n;
+    }
+  }
+
   /** Number of matching rows (honouring LIMIT), scanning without ordering. */
   count(): number {
     const c = this.c;

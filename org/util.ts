@@ -1,6 +1,9 @@
 // Small deterministic helpers shared by the simulated org: hashing, ids, date formatting.
 
-/** 32-bit integer mix (murmur3 finaliser over a combined input). Deterministic and cheap. */
+/**
+ * Integer mix (murmur3 finaliser over a combined input). Deterministic and cheap. Returns 30 bits so
+ * results stay small integers for V8 (no heap-number allocation per call).
+ */
 export function mix(a: number, b: number, c = 0, d = 0): number {
   let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b;
   h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35) ^ c;
@@ -10,7 +13,12 @@ export function mix(a: number, b: number, c = 0, d = 0): number {
   h ^= h >>> 15;
   h = Math.imul(h, 0x846ca68b);
   h ^= h >>> 16;
-  return h >>> 0;
+  return h >>> 2;
+}
+
+/** One-multiply hash for picking a column's value from the row hash: cheaper than mix, good enough. */
+export function lite(h: number, salt: number): number {
+  return Math.imul(h ^ salt, 0x9e3779b1) >>> 2;
 }
 
 export function hashString(s: string): number {
@@ -35,13 +43,20 @@ export function prng(seed: number): () => number {
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const SUFFIX = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 
-function base62(n: number, width: number): string {
-  let s = '';
-  for (let i = 0; i < width; i++) {
-    s = B62[n % 62] + s;
-    n = Math.floor(n / 62);
-  }
-  return s;
+const PAIRS: string[] = [];
+for (let i = 0; i < 62 * 62; i++) PAIRS.push((B62[Math.floor(i / 62)] ?? '0') + (B62[i % 62] ?? '0'));
+
+/** 9 base62 digits, most significant first. */
+function base62x9(n: number): string {
+  const p4 = n % 3844;
+  n = (n - p4) / 3844;
+  const p3 = n % 3844;
+  n = (n - p3) / 3844;
+  const p2 = n % 3844;
+  n = (n - p2) / 3844;
+  const p1 = n % 3844;
+  n = (n - p1) / 3844;
+  return (B62[n % 62] ?? '0') + PAIRS[p1] + PAIRS[p2] + PAIRS[p3] + PAIRS[p4];
 }
 
 /** Salesforce's 3-character case-safe suffix for a 15-character id. */
@@ -58,10 +73,50 @@ export function idSuffix(id15: string): string {
   return out;
 }
 
+const UP2: number[] = PAIRS.map((p) => {
+  let bits = 0;
+  for (let j = 0; j < 2; j++) {
+    const c = p.charCodeAt(j);
+    if (c >= 65 && c <= 90) bits |= 1 << j;
+  }
+  return bits;
+});
+
+interface IdHead {
+  high: number;
+  /** the first 13 characters */
+  head: string;
+  /** suffix characters for chars 0-4 and 5-9 */
+  suffix01: string;
+  /** uppercase bits of chars 10-12 */
+  bits2: number;
+}
+
+const heads = new Map<string, IdHead[]>();
+
 /** 18-character id for row `index` of the object with `keyPrefix`; ascending in index. */
 export function makeId(keyPrefix: string, index: number): string {
-  const id15 = `${keyPrefix}5g0${base62(index + 1, 9)}`;
-  return id15 + idSuffix(id15);
+  const n = index + 1;
+  const low = n % 3844;
+  const high = (n - low) / 3844;
+  let list = heads.get(keyPrefix);
+  if (!list) {
+    list = [];
+    heads.set(keyPrefix, list);
+  }
+  let h = high < 100000 ? list[high] : undefined;
+  if (!h) {
+    const id15 = `${keyPrefix}5g0${base62x9(n)}`;
+    const suffix = idSuffix(id15);
+    let bits2 = 0;
+    for (let j = 0; j < 3; j++) {
+      const c = id15.charCodeAt(10 + j);
+      if (c >= 65 && c <= 90) bits2 |= 1 << j;
+    }
+    h = { high, head: id15.slice(0, 13), suffix01: suffix.slice(0, 2), bits2 };
+    if (high < 100000) list[high] = h;
+  }
+  return h.head + PAIRS[low] + h.suffix01 + SUFFIX[h.bits2 | ((UP2[low] ?? 0) << 3)];
 }
 
 /** Row index encoded in an id made by makeId, or -1 when it is not one of ours. */
@@ -88,14 +143,23 @@ export function indexAtOrAfter(id: string, keyPrefix: string): number {
 
 const TWO: string[] = [];
 for (let i = 0; i < 100; i++) TWO.push(i < 10 ? `0${i}` : String(i));
-const dayCache = new Map<number, string>();
+const dayCache: string[] = [];
+const DAY0 = 7305; // 1990-01-01
+
+const TOD: string[] = [];
+for (let t = 0; t < 86400; t++) {
+  const hour = Math.floor(t / 3600);
+  const min = Math.floor(t / 60) % 60;
+  TOD.push(`${TWO[hour]}:${TWO[min]}:${TWO[t % 60]}`);
+}
 
 export function formatDay(ms: number): string {
   const day = Math.floor(ms / 86400000);
-  let s = dayCache.get(day);
+  const k = day - DAY0;
+  let s = k >= 0 && k < 40000 ? dayCache[k] : undefined;
   if (s === undefined) {
     s = new Date(day * 86400000).toISOString().slice(0, 10);
-    dayCache.set(day, s);
+    if (k >= 0 && k < 40000) dayCache[k] = s;
   }
   return s;
 }
@@ -114,11 +178,19 @@ function timeOfDay(ms: number): string {
 
 /** REST JSON datetime: 2024-01-31T12:34:56.000+0000 */
 export function restDateTime(ms: number): string {
+  if (ms % 1000 === 0) {
+    const sec = ms / 1000;
+    return `${formatDay(ms)}T${TOD[sec - Math.floor(sec / 86400) * 86400]}.000+0000`;
+  }
   return `${formatDay(ms)}T${timeOfDay(ms)}+0000`;
 }
 
 /** Bulk CSV datetime: 2024-01-31T12:34:56.000Z */
 export function csvDateTime(ms: number): string {
+  if (ms % 1000 === 0) {
+    const sec = ms / 1000;
+    return `${formatDay(ms)}T${TOD[sec - Math.floor(sec / 86400) * 86400]}.000Z`;
+  }
   return `${formatDay(ms)}T${timeOfDay(ms)}Z`;
 }
 

@@ -1,6 +1,7 @@
 // Columns: how each field's value is derived from a row, and its REST/CSV renderings.
 
-import { csvDateTime, DAY_MS, formatDay, formatTime, makeId, mix, restDateTime } from '../util.js';
+import { copyBytes, ENCODER, writeCsvDateTime, writeQuotedAscii } from '../bytes.js';
+import { csvDateTime, DAY_MS, formatDay, formatTime, lite, makeId, mix, restDateTime } from '../util.js';
 import type { FieldSpec } from './fields.js';
 import { isNillable } from './fields.js';
 import {
@@ -41,6 +42,8 @@ export interface Column {
   csv(rv: RowView): string;
   /** the JSON value as an object (for rows()) */
   out(rv: RowView): unknown;
+  /** optional fast path: writes csv(rv) as UTF-8 into out at pos, returns the new position */
+  bytes?(rv: RowView, out: Uint8Array, pos: number): number;
 }
 
 export interface ColumnContext {
@@ -68,6 +71,12 @@ interface Entry {
   out: unknown;
   json: string;
   csv: string;
+  csvBytes?: Uint8Array;
+}
+
+function withBytes(e: Entry): Entry {
+  e.csvBytes = ENCODER.encode(e.csv);
+  return e;
 }
 
 function entry(v: Prim, type: FieldSpec['type'], out: unknown = v): Entry {
@@ -126,16 +135,19 @@ function poolFor(f: FieldSpec): Prim[] {
 function fromEntries(f: FieldSpec, salt: number, entries: Entry[], nullPct: number): Column {
   const n = entries.length;
   const pickE = (rv: RowView): Entry => {
-    const fh = mix(rv.h, salt);
+    const fh = lite(rv.h, salt);
     if (nullPct > 0 && (fh >>> 7) % 100 < nullPct) return NULL_ENTRY;
     return entries[fh % n] ?? NULL_ENTRY;
   };
+  for (const e of entries) withBytes(e);
+  const nullBytes = ENCODER.encode('""');
   return {
     spec: f,
     val: (rv) => pickE(rv).val,
     json: (rv) => pickE(rv).json,
     csv: (rv) => pickE(rv).csv,
     out: (rv) => pickE(rv).out,
+    bytes: (rv, out, pos) => copyBytes(pickE(rv).csvBytes ?? nullBytes, out, pos),
   };
 }
 
@@ -146,6 +158,16 @@ function computed(
   csv: (v: number) => string,
 ) {
   const col: Column = {
+    bytes(rv, out, pos) {
+      const v = val(rv);
+      if (v === null) {
+        out[pos] = 34;
+        out[pos + 1] = 34;
+        return pos + 2;
+      }
+      if (csv === csvDateTime) return writeCsvDateTime(v as number, out, pos);
+      return writeQuotedAscii(csv(v as number), out, pos);
+    },
     spec: f,
     val,
     json(rv) {
@@ -164,8 +186,19 @@ function computed(
   return col;
 }
 
-function stringColumn(f: FieldSpec, val: (rv: RowView) => string | null): Column {
+function stringColumn(f: FieldSpec, val: (rv: RowView) => string | null, ascii = false): Column {
   return {
+    bytes: ascii
+      ? (rv, out, pos) => {
+          const v = val(rv);
+          if (v === null) {
+            out[pos] = 34;
+            out[pos + 1] = 34;
+            return pos + 2;
+          }
+          return writeQuotedAscii(v, out, pos);
+        }
+      : undefined,
     spec: f,
     val,
     json: (rv) => JSON.stringify(val(rv)),
@@ -211,17 +244,18 @@ export function buildColumn(f: FieldSpec, index: number, ctx: ColumnContext): Co
   if (f.type === 'id') {
     const own = ctx.parent(ctx.objectName);
     const prefix = own?.keyPrefix ?? '000';
-    return stringColumn(f, (rv) => makeId(prefix, rv.i));
+    return stringColumn(f, (rv) => makeId(prefix, rv.i), true);
   }
   if (g?.kind === 'deleted') {
-    const t = entry(true, 'boolean');
-    const fl = entry(false, 'boolean');
+    const t = withBytes(entry(true, 'boolean'));
+    const fl = withBytes(entry(false, 'boolean'));
     return {
       spec: f,
       val: (rv) => rv.deleted,
       json: (rv) => (rv.deleted ? t.json : fl.json),
       csv: (rv) => (rv.deleted ? t.csv : fl.csv),
       out: (rv) => rv.deleted,
+      bytes: (rv, out, pos) => copyBytes((rv.deleted ? t.csvBytes : fl.csvBytes) as Uint8Array, out, pos),
     };
   }
   if (g?.kind === 'stamp') {
@@ -249,26 +283,30 @@ export function buildColumn(f: FieldSpec, index: number, ctx: ColumnContext): Co
     const compound = g?.kind === 'address' ? g.compound : f.name;
     const cs = mix(compound.length, compound.charCodeAt(0), 99);
     const n = ADDRESSES.length;
-    const addr = (rv: RowView) => ADDRESSES[mix(rv.h, cs) % n] ?? null;
+    const addr = (rv: RowView) => ADDRESSES[lite(rv.h, cs) % n] ?? null;
     if (f.type === 'address') {
       const outs = ADDRESSES.map(addressOut);
       const jsons = outs.map((o) => JSON.stringify(o));
       return {
         spec: f,
         val: () => null,
-        json: (rv) => jsons[mix(rv.h, cs) % n] ?? 'null',
+        json: (rv) => jsons[lite(rv.h, cs) % n] ?? 'null',
         csv: () => '""',
-        out: (rv) => outs[mix(rv.h, cs) % n] ?? null,
+        out: (rv) => outs[lite(rv.h, cs) % n] ?? null,
       };
     }
     const part = g?.kind === 'address' ? g.part : 'street';
-    const entries = ADDRESSES.map((a) => entry(a ? (a[part] === '' ? null : a[part]) : null, f.type));
+    const entries = ADDRESSES.map((a) =>
+      withBytes(entry(a ? (a[part] === '' ? null : a[part]) : null, f.type)),
+    );
     return {
       spec: f,
-      val: (rv) => entries[mix(rv.h, cs) % n]?.val ?? null,
-      json: (rv) => entries[mix(rv.h, cs) % n]?.json ?? 'null',
-      csv: (rv) => entries[mix(rv.h, cs) % n]?.csv ?? '""',
-      out: (rv) => (addr(rv) ? (entries[mix(rv.h, cs) % n]?.out ?? null) : null),
+      val: (rv) => entries[lite(rv.h, cs) % n]?.val ?? null,
+      json: (rv) => entries[lite(rv.h, cs) % n]?.json ?? 'null',
+      csv: (rv) => entries[lite(rv.h, cs) % n]?.csv ?? '""',
+      out: (rv) => (addr(rv) ? (entries[lite(rv.h, cs) % n]?.out ?? null) : null),
+      bytes: (rv, out, pos) =>
+        copyBytes((entries[lite(rv.h, cs) % n] as Entry).csvBytes as Uint8Array, out, pos),
     };
   }
   if (g?.kind === 'location' || f.type === 'location') {
@@ -286,19 +324,21 @@ export function buildColumn(f: FieldSpec, index: number, ctx: ColumnContext): Co
       return {
         spec: f,
         val: () => null,
-        json: (rv) => jsons[mix(rv.h, cs) % n] ?? 'null',
+        json: (rv) => jsons[lite(rv.h, cs) % n] ?? 'null',
         csv: () => '""',
-        out: (rv) => points[mix(rv.h, cs) % n] ?? null,
+        out: (rv) => points[lite(rv.h, cs) % n] ?? null,
       };
     }
     const part = g?.kind === 'location' ? g.part : 'latitude';
-    const entries = points.map((p) => entry(p ? p[part] : null, 'double'));
+    const entries = points.map((p) => withBytes(entry(p ? p[part] : null, 'double')));
     return {
       spec: f,
-      val: (rv) => entries[mix(rv.h, cs) % n]?.val ?? null,
-      json: (rv) => entries[mix(rv.h, cs) % n]?.json ?? 'null',
-      csv: (rv) => entries[mix(rv.h, cs) % n]?.csv ?? '""',
-      out: (rv) => entries[mix(rv.h, cs) % n]?.out ?? null,
+      val: (rv) => entries[lite(rv.h, cs) % n]?.val ?? null,
+      json: (rv) => entries[lite(rv.h, cs) % n]?.json ?? 'null',
+      csv: (rv) => entries[lite(rv.h, cs) % n]?.csv ?? '""',
+      out: (rv) => entries[lite(rv.h, cs) % n]?.out ?? null,
+      bytes: (rv, out, pos) =>
+        copyBytes((entries[lite(rv.h, cs) % n] as Entry).csvBytes as Uint8Array, out, pos),
     };
   }
   switch (f.type) {
@@ -310,9 +350,10 @@ export function buildColumn(f: FieldSpec, index: number, ctx: ColumnContext): Co
         if (parents.length === 0) return null;
         if (nullPct > 0 && (a >>> 7) % 100 < nullPct) return null;
         const p = parents[(a >>> 3) % parents.length];
-        return p ? makeId(p.keyPrefix, a % p.count) : null;
+        // lookups point at the first few thousand parents, as real data clusters on few parents
+        return p ? makeId(p.keyPrefix, a % Math.min(p.count, 3000)) : null;
       };
-      return stringColumn(f, pick);
+      return stringColumn(f, pick, true);
     }
     case 'date': {
       const val = (rv: RowView): Prim => {

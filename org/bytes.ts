@@ -1,0 +1,58 @@
+// Byte-level writers for the CSV hot path: no per-field string allocation.
+
+import { formatDay } from './util.js';
+
+/** Copies a pre-encoded value into out at pos; returns the new position. */
+export function copyBytes(src: Uint8Array, out: Uint8Array, pos: number): number {
+  const n = src.length;
+  if (n < 24) {
+    for (let k = 0; k < n; k++) out[pos + k] = src[k] as number;
+  } else out.set(src, pos);
+  return pos + n;
+}
+
+/** Writes an ASCII string (ids, dates) in double quotes. */
+export function writeQuotedAscii(s: string, out: Uint8Array, pos: number): number {
+  out[pos++] = 34;
+  for (let k = 0; k < s.length; k++) out[pos++] = s.charCodeAt(k);
+  out[pos++] = 34;
+  return pos;
+}
+
+const DIGITS2 = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  DIGITS2[i * 2] = 48 + Math.floor(i / 10);
+  DIGITS2[i * 2 + 1] = 48 + (i % 10);
+}
+
+/** "2024-01-31T12:34:56.000Z" (quoted), for whole-second or millisecond values. */
+export function writeCsvDateTime(ms: number, out: Uint8Array, pos: number): number {
+  const day = formatDay(ms);
+  out[pos++] = 34;
+  for (let k = 0; k < 10; k++) out[pos++] = day.charCodeAt(k);
+  out[pos++] = 84; // T
+  let t = ms - Math.floor(ms / 86400000) * 86400000;
+  const milli = t % 1000;
+  t = (t - milli) / 1000;
+  const sec = t % 60;
+  t = (t - sec) / 60;
+  const min = t % 60;
+  const hour = (t - min) / 60;
+  out[pos++] = DIGITS2[hour * 2] as number;
+  out[pos++] = DIGITS2[hour * 2 + 1] as number;
+  out[pos++] = 58;
+  out[pos++] = DIGITS2[min * 2] as number;
+  out[pos++] = DIGITS2[min * 2 + 1] as number;
+  out[pos++] = 58;
+  out[pos++] = DIGITS2[sec * 2] as number;
+  out[pos++] = DIGITS2[sec * 2 + 1] as number;
+  out[pos++] = 46;
+  out[pos++] = 48 + Math.floor(milli / 100);
+  out[pos++] = 48 + (Math.floor(milli / 10) % 10);
+  out[pos++] = 48 + (milli % 10);
+  out[pos++] = 90; // Z
+  out[pos++] = 34;
+  return pos;
+}
+
+export const ENCODER = new TextEncoder();

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Org } from '../../org/index.js';
 import { EXIT } from '../../src/errors.js';
 import { ROOT, runTap, writeTempFiles } from '../helpers/tap.js';
@@ -23,6 +23,9 @@ import {
   run,
   startStrictOrg,
 } from './harness.js';
+
+// CLI runs under a loaded machine (two cores, parallel files) take a while; the bounds that matter are asserted.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 const STREAMS = ['Account', 'Contact', 'NoStamp__c'];
 /** The longest a finished tap may take to exit after its last stdout line. */

@@ -213,7 +213,7 @@ export interface Exchange {
 /** Changes an answer of the org on its way to the tap; return it unchanged to pass it through. */
 export type Tamper = (exchange: Exchange) => Exchange;
 
-export interface Proxy {
+export interface TamperProxy {
   url: string;
   close(): Promise<void>;
 }
@@ -223,7 +223,7 @@ export interface Proxy {
  * asked for plain, uncompressed bodies), the org's URL is replaced by the proxy's in every body (so the
  * instance_url from the token endpoint points here too), then `tamper` may change status, headers or body.
  */
-export async function startProxy(org: Org, tamper: Tamper): Promise<Proxy> {
+export async function startProxy(org: Org, tamper: Tamper): Promise<TamperProxy> {
   let self = '';
   const server: Server = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];

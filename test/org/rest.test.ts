@@ -99,7 +99,7 @@ describe('REST', () => {
     })) as { hasErrors: boolean; results: { statusCode: number; result: unknown }[] };
     expect(res.hasErrors).toBe(true);
     expect(res.results[0]?.statusCode).toBe(200);
-    expect((res.results[0]?.result as { name: string }).name).toBe('Account');
+    expect((res.results[0]?.result as { name: string } | undefined)?.name).toBe('Account');
     expect(res.results[1]?.statusCode).toBe(404);
     expect(org.stats().apiCalls - before).toBe(1);
     const many = Array.from({ length: 26 }, () => ({

@@ -3,8 +3,20 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildAboutSettings, renderSettingsTable, SETTINGS } from './settings.js';
 
-/** What the tap can do, in Meltano's vocabulary (`capabilities` in a plugin definition). */
-export const CAPABILITIES: string[] = ['catalog', 'discover', 'state', 'about'];
+/**
+ * What the tap can do, in Meltano's vocabulary (`capabilities` in a plugin definition). `properties`: the
+ * legacy `--properties` flag is accepted too. Not `structured-logging`: Meltano expects the SDK's log record
+ * shape, not pino's.
+ */
+export const CAPABILITIES: string[] = [
+  'catalog',
+  'properties',
+  'discover',
+  'state',
+  'about',
+  'test',
+  'activate-version',
+];
 
 export type AboutFormat = 'text' | 'json' | 'markdown';
 export const ABOUT_FORMATS: readonly AboutFormat[] = ['text', 'json', 'markdown'];

@@ -72,13 +72,16 @@ describe('Bulk 2.0 against the simulated org', () => {
     expect(warnings(bulkStderr, 'through REST')).toEqual([]);
   });
 
-  it.each(['Account', 'Everything__c'])('%s: every record equals the REST record of the same row', (stream) => {
-    const fromBulk = byId(recordsOf(bulk, stream));
-    const fromRest = byId(recordsOf(rest, stream));
-    expect(fromBulk.size).toBe(fromRest.size);
-    expect(fromBulk.size).toBe(recordsOf(bulk, stream).length);
-    for (const [id, record] of fromRest) expect(fromBulk.get(id), id).toEqual(record);
-  });
+  it.each(['Account', 'Everything__c'])(
+    '%s: every record equals the REST record of the same row',
+    (stream) => {
+      const fromBulk = byId(recordsOf(bulk, stream));
+      const fromRest = byId(recordsOf(rest, stream));
+      expect(fromBulk.size).toBe(fromRest.size);
+      expect(fromBulk.size).toBe(recordsOf(bulk, stream).length);
+      for (const [id, record] of fromRest) expect(fromBulk.get(id), id).toEqual(record);
+    },
+  );
 
   it('keeps values with commas, quotes, newlines and emoji whole', () => {
     const values = recordsOf(bulk, 'Everything__c').flatMap((r) => Object.values(r));
@@ -93,7 +96,7 @@ describe('Bulk 2.0 against the simulated org', () => {
     const state = lastState(bulk) as State;
     for (const stream of ['Account', 'Everything__c']) {
       const stamps = recordsOf(bulk, stream).map((r) => r.SystemModstamp as string);
-      const highest = stamps.reduce((a, b) => (b > a ? b : a));
+      const highest = [...stamps].sort().at(-1);
       expect(state.bookmarks[stream]).toEqual({ SystemModstamp: highest });
     }
   });

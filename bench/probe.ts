@@ -5,6 +5,7 @@
 // it received), which is how MB/s is known for runs whose stdout goes to /dev/null.
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 
 export interface ProbeReport {
   /** process.resourceUsage().maxRSS, KiB. */
@@ -16,6 +17,14 @@ export interface ProbeReport {
   userCpuMs: number;
   systemCpuMs: number;
   exitCode: number;
+  /** Where the memory is at exit, MiB: V8 heap committed and used, off-heap (Buffers), malloc peak. */
+  memory: {
+    heapTotal: number;
+    heapUsed: number;
+    external: number;
+    arrayBuffers: number;
+    peakMalloced: number;
+  };
 }
 
 function readKb(text: string, key: string): number | null {
@@ -30,6 +39,18 @@ function readIo(key: string): number | null {
   } catch {
     return null;
   }
+}
+
+function memoryAtExit(): ProbeReport['memory'] {
+  const m = process.memoryUsage();
+  const mb = (n: number): number => Math.round((n / 1024 / 1024) * 10) / 10;
+  return {
+    heapTotal: mb(m.heapTotal),
+    heapUsed: mb(m.heapUsed),
+    external: mb(m.external),
+    arrayBuffers: mb(m.arrayBuffers),
+    peakMalloced: mb(getHeapStatistics().peak_malloced_memory),
+  };
 }
 
 const target = process.env.BENCH_PROBE_FILE;
@@ -49,6 +70,7 @@ if (target) {
       userCpuMs: usage.userCPUTime / 1000,
       systemCpuMs: usage.systemCPUTime / 1000,
       exitCode: code,
+      memory: memoryAtExit(),
     };
     writeFileSync(target, JSON.stringify(report));
   });

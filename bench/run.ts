@@ -123,6 +123,10 @@ export interface ResultRow {
   ratio: number | null;
   /** The org process's CPU over the tap's wall time: near 100% means the org, not the tap, set the pace. */
   orgCpuPct: number | null;
+  /** The tap's CPU time (user + system) over its wall time. */
+  tapCpuPct?: number | null;
+  /** The tap's memory at exit, MiB (V8 heap committed / used, Buffers), to read peak RSS against. */
+  memoryAtExit?: TapRunResult['memoryAtExit'];
   note?: string;
 }
 
@@ -241,6 +245,8 @@ class Bench {
       parseS: floor ? round(floor.parseMs / 1000) : null,
       ratio: floorS ? round(wallS / floorS) : null,
       orgCpuPct: Math.round(orgCpuPct),
+      tapCpuPct: run.cpuMs === null ? null : Math.round((run.cpuMs / run.wallMs) * 100),
+      memoryAtExit: run.memoryAtExit,
       ...(note ? { note } : {}),
     };
     if (floor && run.rows !== null && floor.rows < run.rows) {
@@ -721,6 +727,7 @@ const COLUMNS: Array<[string, (r: ResultRow) => string]> = [
   ['floor s', (r) => (r.floorS === null ? '-' : r.floorS.toFixed(2))],
   ['parse s', (r) => (r.parseS === null ? '-' : r.parseS.toFixed(2))],
   ['tap/floor', (r) => (r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`)],
+  ['tap CPU', (r) => (r.tapCpuPct == null ? '-' : `${r.tapCpuPct}%`)],
   ['org CPU', (r) => (r.orgCpuPct === null ? '-' : `${r.orgCpuPct}%`)],
 ];
 

@@ -52,6 +52,8 @@ export interface TapRunResult {
   stdoutTail: string | null;
   /** Time the slow consumer spent waiting on purpose, ms. */
   throttledMs: number;
+  /** The child's memory breakdown at exit (from the probe). */
+  memoryAtExit: ProbeReport['memory'] | null;
 }
 
 const TAIL_BYTES = 2 * 1024 * 1024;
@@ -160,6 +162,7 @@ export function runTap(options: TapRunOptions): Promise<TapRunResult> {
         stderr,
         stdoutTail: tail.length > 0 ? Buffer.concat(tail).toString('utf8') : null,
         throttledMs,
+        memoryAtExit: probe?.memory ?? null,
       });
     });
   });

@@ -58,6 +58,8 @@ const LEVEL_NAMES: Record<number, string> = {
 
 /** Human-readable lines for a terminal; pino's JSON lines everywhere else. */
 function prettyStream(out: NodeJS.WritableStream): Writable {
+  // On a terminal, erase the line first: it may hold the live progress line (src/progress.ts).
+  const clear = (out as { isTTY?: boolean }).isTTY ? '\x1b[2K' : '';
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
       for (const line of chunk.toString('utf8').split('\n')) {
@@ -76,7 +78,7 @@ function prettyStream(out: NodeJS.WritableStream): Writable {
             .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
             .join(' ');
           out.write(
-            `${when} ${LEVEL_NAMES[Number(level)] ?? level} ${msg ?? ''}${extra ? ` ${extra}` : ''}\n`,
+            `${clear}${when} ${LEVEL_NAMES[Number(level)] ?? level} ${msg ?? ''}${extra ? ` ${extra}` : ''}\n`,
           );
         } catch {
           out.write(`${line}\n`);

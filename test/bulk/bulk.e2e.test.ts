@@ -140,6 +140,29 @@ describe('Bulk 2.0 against the simulated org', () => {
   });
 });
 
+describe('Bulk 2.0 under faults', () => {
+  let org: Org;
+  afterAll(() => org?.close());
+
+  it('pages cut mid-body and a session expiring mid-download still give every row exactly once', async () => {
+    org = await startOrg({ seed: 9, records: { Account: 2000 }, dailyApiLimit: 100_000_000 });
+    const catalog = await discoverCatalog(org, ['Account'], BULK);
+    const expected = new Set([...org.rows('Account', { includeDeleted: true })].map((r) => r.Id));
+    org.resetStats();
+    org.setFaults({ dropRate: 0.25, expireTokenAfterCalls: 6 });
+    const run = await sync(syncFiles(org, catalog, { ...BULK, bulk_max_records: 250, max_attempts: 10 }));
+    org.setFaults({ dropRate: 0, expireTokenAfterCalls: null });
+    if (run.code !== 0) console.error(run.stderr);
+    expect(run.code).toBe(0);
+    const ids = recordsOf(run.messages, 'Account').map((r) => r.Id);
+    expect(ids.length).toBe(expected.size);
+    expect(new Set(ids)).toEqual(expected);
+    // The first token plus at least one refresh after it expired.
+    expect(org.stats().requests['oauth.token'] ?? 0).toBeGreaterThan(1);
+    expect(run.stderr).toMatch(/retrying/);
+  });
+});
+
 /** Spawns the CLI and SIGKILLs it once `shouldKill` says so; returns the complete lines it wrote. */
 function runUntil(
   args: string[],

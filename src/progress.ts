@@ -199,8 +199,13 @@ export class Progress implements ProgressSink {
   /** Builds the summary and logs it: one structured line, plus a small table when a person is watching. */
   summarize(usage?: ApiUsage): RunSummary {
     const summary = this.finish(usage);
-    if (this.live) this.output.write(`${formatSummary(summary)}\n`);
-    this.logger.info({ summary }, summaryLine(summary));
+    // A person at a terminal gets the table; logs get one structured line.
+    if (this.live) {
+      this.output.write(`${formatSummary(summary)}\n`);
+      this.logger.debug({ summary }, summaryLine(summary));
+    } else {
+      this.logger.info({ summary }, summaryLine(summary));
+    }
     return summary;
   }
 

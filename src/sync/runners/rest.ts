@@ -8,7 +8,7 @@ import type { SalesforceClient } from '../../salesforce/client.js';
 import { type QueryPage, queryAllPages, queryAllPath } from '../../salesforce/rest-query.js';
 import { buildSoql, chunkFields, type KeyType, type SoqlOptions } from '../../salesforce/soql.js';
 import { compileCoercer } from '../coerce.js';
-import type { QueryRunner, RunnerContext, RunnerItem } from '../runner.js';
+import type { QueryRunner, RunnerContext, RunnerItem, SfRecord } from '../runner.js';
 
 /** URI + headers must stay under 16 384 bytes; leave room for the headers (the bearer token above all). */
 export const MAX_QUERY_URL = 12_000;
@@ -71,7 +71,7 @@ async function* runRest(context: RunnerContext): AsyncGenerator<RunnerItem> {
   if (!rk) {
     const afterId = hasId && typeof plan.bookmark.last_id === 'string' ? plan.bookmark.last_id : null;
     for await (const page of pages({ ...base, afterId })) {
-      yield { type: 'records', records: page.rows.map(coerce), total: page.total };
+      yield { type: 'records', records: take(page, coerce), total: page.total };
     }
     return;
   }
@@ -89,7 +89,7 @@ async function* runRest(context: RunnerContext): AsyncGenerator<RunnerItem> {
         start: window.start,
         end: window.end,
       })) {
-        const records = page.rows.map(coerce);
+        const records = take(page, coerce);
         const tail = records[records.length - 1];
         if (tail && typeof tail[rk] === 'string') last = tail[rk] as string;
         yield { type: 'records', records, total: page.total };
@@ -124,6 +124,13 @@ async function* runRest(context: RunnerContext): AsyncGenerator<RunnerItem> {
       );
     }
   }
+}
+
+/** The page's rows coerced; the raw rows are released at once, so only one copy of a page stays alive. */
+function take(page: RowsPage, coerce: (raw: Record<string, unknown>) => SfRecord): SfRecord[] {
+  const records = page.rows.map(coerce);
+  page.rows.length = 0;
+  return records;
 }
 
 function fitsUrl(client: SalesforceClient, soql: string): boolean {

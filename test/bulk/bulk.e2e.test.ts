@@ -325,6 +325,38 @@ describe('Bulk fallbacks, Bulk 1.0 and quota', () => {
     expect(state.bookmarks.Account?.bulk).toBeUndefined();
   });
 
+  it('a Bulk 1.0 run killed between chunks resumes the same job with the chunks left', async () => {
+    const catalog = await discoverCatalog(org, ['Account'], BULK);
+    const files = syncFiles(org, catalog, {
+      ...BULK,
+      bulk_api_version: '1.0',
+      chunk_size: 100,
+      threshold: 20,
+    });
+    org.resetStats();
+    const first = await runUntil(['--config', files.config, '--catalog', files.catalog], (m) => {
+      if (m.type !== 'STATE') return false;
+      const bulk = (m.value as State).bookmarks.Account?.bulk as { pending?: unknown[] | null } | undefined;
+      return Array.isArray(bulk?.pending) && bulk.pending.length <= 8;
+    });
+    expect(first.killed).toBe(true);
+    expect(org.stats().requests['bulk1.job.create']).toBe(1);
+    const state = lastState(first.messages) as State;
+    const saved = state.bookmarks.Account?.bulk as { jobId: string; pending: string[][] };
+    const left = saved.pending.length;
+    org.resetStats();
+    const second = await sync(files, state);
+    expect(second.code).toBe(0);
+    expect(org.stats().requests['bulk1.job.create']).toBeUndefined();
+    expect(org.stats().requests['bulk1.result.get']).toBe(left);
+    expect(second.stderr).toContain(`resuming Bulk 1.0 job ${saved.jobId}`);
+    const all = new Set(
+      [...recordsOf(first.messages, 'Account'), ...recordsOf(second.messages, 'Account')].map((r) => r.Id),
+    );
+    expect(all.size).toBe(1200);
+    expect(recordsOf(second.messages, 'Account').length).toBe(left * 100);
+  });
+
   it('the /limits guard stops with exit 2 after the last valid STATE', async () => {
     const catalog = await discoverCatalog(org, ['Account', 'Everything__c'], BULK);
     // Jobs created by earlier tests already used more than 0.01% of the 10 000 daily Bulk 2.0 jobs.

@@ -2,7 +2,7 @@
 // Run: npm run build && node dist/org/bench.js [rows]
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,8 +26,11 @@ async function get(
     const m = /^([^:]+):\s*(.*)$/.exec(line);
     if (m) h[(m[1] as string).toLowerCase()] = m[2] as string;
   }
-  const fd = readFileSync(join(dir, 'b'));
-  return { headers: h, bytes, head: fd.subarray(0, 400).toString('latin1') };
+  const fd = openSync(join(dir, 'b'), 'r');
+  const head = Buffer.alloc(400);
+  const n = readSync(fd, head, 0, 400, 0);
+  closeSync(fd);
+  return { headers: h, bytes, head: head.subarray(0, n).toString('latin1') };
 }
 
 const rows = Number(process.argv[2] ?? 200000);

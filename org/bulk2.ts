@@ -226,22 +226,21 @@ export async function results(ctx: Ctx, v: string, id: string): Promise<void> {
   const maxParam = q.get('maxRecords');
   const max = maxParam ? Number(maxParam) : ctx.state.bulkPageSize;
   if (!Number.isInteger(max) || max < 1) throw apiError(400, 'API_ERROR', `Invalid maxRecords: ${maxParam}`);
-  // count the page first (Sforce-NumberOfRecords precedes the body), then stream it lazily
-  const probe = { ...saved };
-  const count = j.scan.skip(probe, max);
-  const done = count < max || j.scan.isDone(probe);
+  // the job's rows are a fixed snapshot, so the page size is known before scanning it
+  const count = Math.max(0, Math.min(max, j.processed - offset));
   const next = offset + count;
-  if (!done) j.states.set(next, probe);
+  const done = next >= j.processed;
   const st = { ...saved };
   const scan = j.scan;
   function* rows(): Generator<RowView> {
     let left = count;
     while (left > 0) {
       const page = scan.next(st, Math.min(1000, left));
-      if (page.length === 0) return;
+      if (page.length === 0) break;
       left -= page.length;
       yield* page;
     }
+    if (!done) j.states.set(next, st);
   }
   const chunks = csvChunks(
     j.c,

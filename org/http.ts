@@ -91,9 +91,10 @@ export async function stream(
   contentType: string,
   headers: Record<string, string>,
   chunks: Iterable<string | Buffer>,
+  allowGzip = true,
 ): Promise<void> {
   const res = ctx.res;
-  const gzip = /\bgzip\b/.test(String(ctx.req.headers['accept-encoding'] ?? ''));
+  const gzip = allowGzip && /\bgzip\b/.test(String(ctx.req.headers['accept-encoding'] ?? ''));
   const h: Record<string, string> = { 'Content-Type': contentType, ...headers };
   if (gzip) h['Content-Encoding'] = 'gzip';
   finishHeaders(ctx, h);

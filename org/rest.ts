@@ -1,11 +1,12 @@
 // REST API resources: versions, describe, limits, query/queryAll/queryMore, composite batch.
 
+import type { RowView } from './data/columns.js';
 import { globalEntry } from './data/store.js';
 import { QUERY_TIMEOUT_MESSAGE, refuseQuery, timesOut } from './faults.js';
-import { apiError, type Ctx, HttpError } from './http.js';
+import { apiError, type Ctx, HttpError, sendJson, stream } from './http.js';
 import { limitsBody } from './limits.js';
 import { type Compiled, compile, Scan, type ScanState } from './query.js';
-import { restRecordWriter } from './serialize.js';
+import { acquire, CHUNK_SIZE, ROW_SPACE, restRecordBytes, restRecordWriter } from './serialize.js';
 import { SoqlError } from './soql.js';
 import type { OrgState } from './state.js';
 
@@ -136,15 +137,19 @@ export function compileFor(ctx: Ctx, soql: string, all: boolean): Compiled {
   return c;
 }
 
-function page(ctx: Ctx, v: string, id: string, cur: Cursor, offset: number): Result {
+/** A page of a query: the JSON text before the records, and the rows. */
+export interface PageData {
+  c: Compiled;
+  head: string;
+  rows: RowView[];
+}
+
+function pageData(v: string, id: string, cur: Cursor, offset: number): PageData {
   const saved = cur.states.get(offset);
   if (!saved) throw apiError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
   const st = { ...saved };
   const size = cur.pageSize;
   const rows = cur.scan.next(st, size);
-  const write = restRecordWriter(cur.c, v);
-  let json = '';
-  for (let k = 0; k < rows.length; k++) json += (k ? ',' : '') + write(rows[k] as (typeof rows)[number]);
   const next = offset + rows.length;
   const done = rows.length < size || cur.scan.isDone(st);
   let head = `{"totalSize":${cur.total},"done":${done}`;
@@ -152,11 +157,50 @@ function page(ctx: Ctx, v: string, id: string, cur: Cursor, offset: number): Res
     cur.states.set(next, st);
     head += `,"nextRecordsUrl":"/services/data/v${v}/${cur.all ? 'queryAll' : 'query'}/${id}-${next}"`;
   }
-  void ctx;
-  return { status: 200, json: `${head},"records":[${json}]}` };
+  return { c: cur.c, head: `${head},"records":[`, rows };
+}
+
+function pageText(v: string, p: PageData): Result {
+  const write = restRecordWriter(p.c, v);
+  let json = '';
+  for (let k = 0; k < p.rows.length; k++) json += (k ? ',' : '') + write(p.rows[k] as RowView);
+  return { status: 200, json: `${p.head}${json}]}` };
+}
+
+/** Streams a page as JSON bytes written into pooled buffers (the REST hot path). */
+export async function sendPage(ctx: Ctx, v: string, p: PageData | Result): Promise<void> {
+  if (!('rows' in p)) {
+    sendJson(ctx, p.status, p.json);
+    return;
+  }
+  const page: PageData = p;
+  const write = restRecordBytes(page.c, v);
+  function* chunks(): Generator<Buffer> {
+    let out = acquire();
+    let pos = out.write(page.head, 0);
+    const rows = page.rows;
+    for (let k = 0; k < rows.length; k++) {
+      if (k) out[pos++] = 44;
+      pos = write(rows[k] as RowView, out, pos);
+      if (pos > CHUNK_SIZE - ROW_SPACE) {
+        yield out.subarray(0, pos);
+        out = acquire();
+        pos = 0;
+      }
+    }
+    out[pos++] = 93;
+    out[pos++] = 125;
+    yield out.subarray(0, pos);
+  }
+  await stream(ctx, 'application/json;charset=UTF-8', {}, chunks(), false);
 }
 
 export function query(ctx: Ctx, v: string, soql: string | null, all: boolean): Result {
+  const r = queryPage(ctx, v, soql, all);
+  return 'rows' in r ? pageText(v, r) : r;
+}
+
+export function queryPage(ctx: Ctx, v: string, soql: string | null, all: boolean): PageData | Result {
   if (soql === null || soql.trim() === '') {
     throw apiError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
   }
@@ -177,15 +221,19 @@ export function query(ctx: Ctx, v: string, soql: string | null, all: boolean): R
     states: new Map([[0, st]]),
   };
   cursorsOf(ctx.state).set(id, cur);
-  return page(ctx, v, id, cur, 0);
+  return pageData(v, id, cur, 0);
 }
 
 export function queryMore(ctx: Ctx, v: string, locator: string): Result {
+  return pageText(v, queryMorePage(ctx, v, locator));
+}
+
+export function queryMorePage(ctx: Ctx, v: string, locator: string): PageData {
   const m = /^(.+)-(\d+)$/.exec(locator);
   const cur = m ? cursorsOf(ctx.state).get(m[1] as string) : undefined;
   if (!m || !cur) throw apiError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
   cur.pageSize = batchSize(ctx, cur.pageSize);
-  return page(ctx, v, m[1] as string, cur, Number(m[2]));
+  return pageData(v, m[1] as string, cur, Number(m[2]));
 }
 
 // --- composite batch ---

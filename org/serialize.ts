@@ -3,14 +3,60 @@
 import type { RowView } from './data/columns.js';
 import type { Accessor, Compiled } from './query.js';
 
+interface RecordParts {
+  head: string;
+  idCol: Compiled['select'][number]['col'] | undefined;
+  /** per selected top-level item: the string renderer, and a byte renderer when the value has one */
+  parts: {
+    str: (rv: RowView) => string;
+    key: string;
+    bytes?: (rv: RowView, out: Uint8Array, pos: number) => number;
+  }[];
+}
+
 /** Builds `(rv) => '{"attributes":...,"Id":"..."}'` for the REST query response. */
 export function restRecordWriter(c: Compiled, apiVersion: string): (rv: RowView) => string {
+  const { head, idCol, parts } = recordParts(c, apiVersion);
+  return (rv) => {
+    let s = `${head}${idCol?.val(rv)}"}`;
+    for (const p of parts) s += p.str(rv);
+    return `${s}}`;
+  };
+}
+
+/** The same record written as bytes into out at pos (values with byte renderers skip strings). */
+export function restRecordBytes(
+  c: Compiled,
+  apiVersion: string,
+): (rv: RowView, out: Buffer, pos: number) => number {
+  const { head, idCol, parts } = recordParts(c, apiVersion);
+  const headBytes = Buffer.from(head);
+  const fast = parts.map((p) => ({ key: Buffer.from(p.key), bytes: p.bytes, str: p.str }));
+  return (rv, out, pos) => {
+    pos += headBytes.copy(out, pos);
+    const id = String(idCol?.val(rv));
+    for (let k = 0; k < id.length; k++) out[pos++] = id.charCodeAt(k);
+    out[pos++] = 34;
+    out[pos++] = 125;
+    for (const p of fast) {
+      if (p.bytes) {
+        const key = p.key;
+        for (let k = 0; k < key.length; k++) out[pos++] = key[k] as number;
+        pos = p.bytes(rv, out, pos);
+      } else pos += out.write(p.str(rv), pos);
+    }
+    out[pos++] = 125;
+    return pos;
+  };
+}
+
+function recordParts(c: Compiled, apiVersion: string): RecordParts {
   const v = `/services/data/v${apiVersion}/sobjects/`;
   const type = c.store.def.name;
   const idCol = c.store.column('Id');
   const head = `{"attributes":{"type":"${type}","url":"${v}${type}/`;
   type Part = (rv: RowView) => string;
-  const parts: Part[] = [];
+  const parts: RecordParts['parts'] = [];
   const groups = new Map<string, Accessor[]>();
   const order: (Accessor | string)[] = [];
   for (const a of c.select) {
@@ -36,7 +82,8 @@ export function restRecordWriter(c: Compiled, apiVersion: string): (rv: RowView)
     if (typeof item !== 'string') {
       const key = `,${JSON.stringify(item.name)}:`;
       const j = fieldJson(item);
-      parts.push((rv) => key + j(rv));
+      const bytes = item.col.spec.type === 'base64' ? undefined : item.col.jsonBytes;
+      parts.push({ str: (rv) => key + j(rv), key, bytes });
       continue;
     }
     const accs = groups.get(item) ?? [];
@@ -51,19 +98,18 @@ export function restRecordWriter(c: Compiled, apiVersion: string): (rv: RowView)
       return (p: RowView) => key + j(p);
     });
     const key = `,${JSON.stringify(item)}:`;
-    parts.push((rv) => {
-      const p = first.parent(rv);
-      if (!p) return `${key}null`;
-      let s = `${key}${pHead}${pId?.val(p)}"}`;
-      for (const f of inner) s += f(p);
-      return `${s}}`;
+    parts.push({
+      key,
+      str: (rv) => {
+        const p = first.parent(rv);
+        if (!p) return `${key}null`;
+        let s = `${key}${pHead}${pId?.val(p)}"}`;
+        for (const f of inner) s += f(p);
+        return `${s}}`;
+      },
     });
   }
-  return (rv) => {
-    let s = `${head}${idCol?.val(rv)}"}`;
-    for (const p of parts) s += p(rv);
-    return `${s}}`;
-  };
+  return { head, idCol, parts };
 }
 
 /** Salesforce's ungrouped JSON value of a row (for Org.rows()). */
@@ -107,9 +153,11 @@ const CHUNK = 1 << 20;
 // Chunk buffers are recycled once written: allocating a fresh 1 MiB buffer per chunk costs more
 // than serialising it (the allocator maps and zeroes fresh pages every time).
 const free: Buffer[] = [];
+export const CHUNK_SIZE = CHUNK;
+export const ROW_SPACE = 320 * 1024;
 const pooled = new WeakSet<ArrayBufferLike>();
 
-function acquire(): Buffer {
+export function acquire(): Buffer {
   const b = free.pop();
   if (b) return b;
   const fresh = Buffer.allocUnsafeSlow(CHUNK);

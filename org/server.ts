@@ -12,10 +12,11 @@ import {
   describeGlobal,
   limits,
   notFound,
-  query,
-  queryMore,
+  queryMorePage,
+  queryPage,
   type Result,
   resources,
+  sendPage,
   sobjectInfo,
   versions,
 } from './rest.js';
@@ -71,13 +72,14 @@ async function dataRoute(ctx: Ctx, v: string, rest: string): Promise<void> {
   if ((rest === '/query' || rest === '/queryAll') && m === 'GET') {
     const all = rest === '/queryAll';
     family(all ? 'queryAll' : 'query');
-    if (gate(ctx, 'bearer')) reply(ctx, query(ctx, v, ctx.url.searchParams.get('q'), all));
+    if (gate(ctx, 'bearer')) await sendPage(ctx, v, queryPage(ctx, v, ctx.url.searchParams.get('q'), all));
     return;
   }
   const r3 = /^\/(query|queryAll)\/([^/]+)$/.exec(rest);
   if (r3 && m === 'GET') {
     family('queryMore');
-    if (gate(ctx, 'bearer')) reply(ctx, queryMore(ctx, v, decodeURIComponent(r3[2] as string)));
+    if (gate(ctx, 'bearer'))
+      await sendPage(ctx, v, queryMorePage(ctx, v, decodeURIComponent(r3[2] as string)));
     return;
   }
   if (rest === '/composite/batch' && m === 'POST') {

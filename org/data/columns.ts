@@ -44,6 +44,8 @@ export interface Column {
   out(rv: RowView): unknown;
   /** optional fast path: writes csv(rv) as UTF-8 into out at pos, returns the new position */
   bytes?(rv: RowView, out: Uint8Array, pos: number): number;
+  /** optional fast path: writes json(rv) as UTF-8 into out at pos, returns the new position */
+  jsonBytes?(rv: RowView, out: Uint8Array, pos: number): number;
 }
 
 export interface ColumnContext {
@@ -72,12 +74,16 @@ interface Entry {
   json: string;
   csv: string;
   csvBytes?: Uint8Array;
+  jsonBytes?: Uint8Array;
 }
 
 function withBytes(e: Entry): Entry {
   e.csvBytes = ENCODER.encode(e.csv);
+  e.jsonBytes = ENCODER.encode(e.json);
   return e;
 }
+
+const NULL_JSON = ENCODER.encode('null');
 
 function entry(v: Prim, type: FieldSpec['type'], out: unknown = v): Entry {
   if (v === null) return { val: null, out: null, json: 'null', csv: '""' };
@@ -148,6 +154,7 @@ function fromEntries(f: FieldSpec, salt: number, entries: Entry[], nullPct: numb
     csv: (rv) => pickE(rv).csv,
     out: (rv) => pickE(rv).out,
     bytes: (rv, out, pos) => copyBytes(pickE(rv).csvBytes ?? nullBytes, out, pos),
+    jsonBytes: (rv, out, pos) => copyBytes(pickE(rv).jsonBytes ?? NULL_JSON, out, pos),
   };
 }
 
@@ -167,6 +174,11 @@ function computed(
       }
       if (csv === csvDateTime) return writeCsvDateTime(v as number, out, pos);
       return writeQuotedAscii(csv(v as number), out, pos);
+    },
+    jsonBytes(rv, out, pos) {
+      const v = val(rv);
+      if (v === null) return copyBytes(NULL_JSON, out, pos);
+      return writeQuotedAscii(rest(v as number), out, pos);
     },
     spec: f,
     val,
@@ -188,6 +200,12 @@ function computed(
 
 function stringColumn(f: FieldSpec, val: (rv: RowView) => string | null, ascii = false): Column {
   return {
+    jsonBytes: ascii
+      ? (rv, out, pos) => {
+          const v = val(rv);
+          return v === null ? copyBytes(NULL_JSON, out, pos) : writeQuotedAscii(v, out, pos);
+        }
+      : undefined,
     bytes: ascii
       ? (rv, out, pos) => {
           const v = val(rv);
@@ -256,6 +274,8 @@ export function buildColumn(f: FieldSpec, index: number, ctx: ColumnContext): Co
       csv: (rv) => (rv.deleted ? t.csv : fl.csv),
       out: (rv) => rv.deleted,
       bytes: (rv, out, pos) => copyBytes((rv.deleted ? t.csvBytes : fl.csvBytes) as Uint8Array, out, pos),
+      jsonBytes: (rv, out, pos) =>
+        copyBytes((rv.deleted ? t.jsonBytes : fl.jsonBytes) as Uint8Array, out, pos),
     };
   }
   if (g?.kind === 'stamp') {
@@ -287,12 +307,14 @@ export function buildColumn(f: FieldSpec, index: number, ctx: ColumnContext): Co
     if (f.type === 'address') {
       const outs = ADDRESSES.map(addressOut);
       const jsons = outs.map((o) => JSON.stringify(o));
+      const jsonBytes = jsons.map((j) => ENCODER.encode(j));
       return {
         spec: f,
         val: () => null,
         json: (rv) => jsons[lite(rv.h, cs) % n] ?? 'null',
         csv: () => '""',
         out: (rv) => outs[lite(rv.h, cs) % n] ?? null,
+        jsonBytes: (rv, out, pos) => copyBytes(jsonBytes[lite(rv.h, cs) % n] as Uint8Array, out, pos),
       };
     }
     const part = g?.kind === 'address' ? g.part : 'street';

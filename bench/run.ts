@@ -125,6 +125,12 @@ export interface ResultRow {
   orgCpuPct: number | null;
   /** The tap's CPU time (user + system) over its wall time. */
   tapCpuPct?: number | null;
+  /**
+   * The tap's CPU seconds over the parse loop's CPU seconds for the same rows: how much more work per row
+   * the tap does than the minimal loop. CPU time barely moves when other processes share the cores, so this
+   * ratio stays readable on a busy machine where wall-time ratios do not.
+   */
+  cpuRatio?: number | null;
   /** The tap's memory at exit, MiB (V8 heap committed / used, Buffers), to read peak RSS against. */
   memoryAtExit?: TapRunResult['memoryAtExit'];
   note?: string;
@@ -246,6 +252,8 @@ class Bench {
       ratio: floorS ? round(wallS / floorS) : null,
       orgCpuPct: Math.round(orgCpuPct),
       tapCpuPct: run.cpuMs === null ? null : Math.round((run.cpuMs / run.wallMs) * 100),
+      cpuRatio:
+        run.cpuMs !== null && floor && floor.parseCpuMs > 0 ? round(run.cpuMs / floor.parseCpuMs) : null,
       memoryAtExit: run.memoryAtExit,
       ...(note ? { note } : {}),
     };
@@ -264,7 +272,15 @@ class Bench {
   async floors(org: OrgProcess, stats: OrgStats, api: 'REST' | 'BULK', stream: string): Promise<FloorResult> {
     const session = await login(org.url, CREDENTIALS);
     const endpoint = Object.keys(stats.requests).some((k) => /queryAll/i.test(k)) ? 'queryAll' : 'query';
-    const total: FloorResult = { rows: 0, bytes: 0, ms: 0, parseMs: 0, requests: 0, outputBytes: 0 };
+    const total: FloorResult = {
+      rows: 0,
+      bytes: 0,
+      ms: 0,
+      parseMs: 0,
+      parseCpuMs: 0,
+      requests: 0,
+      outputBytes: 0,
+    };
     for (const soql of stats.queries) {
       const r =
         api === 'REST'
@@ -284,6 +300,7 @@ class Bench {
       total.bytes += r.bytes;
       total.ms += r.ms - r.parseMs;
       total.parseMs += r.parseMs;
+      total.parseCpuMs += r.parseCpuMs;
       total.requests += r.requests;
       total.outputBytes += r.outputBytes;
     }
@@ -728,6 +745,7 @@ const COLUMNS: Array<[string, (r: ResultRow) => string]> = [
   ['parse s', (r) => (r.parseS === null ? '-' : r.parseS.toFixed(2))],
   ['tap/floor', (r) => (r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`)],
   ['tap CPU', (r) => (r.tapCpuPct == null ? '-' : `${r.tapCpuPct}%`)],
+  ['CPU tap/parse', (r) => (r.cpuRatio == null ? '-' : `${r.cpuRatio.toFixed(2)}x`)],
   ['org CPU', (r) => (r.orgCpuPct === null ? '-' : `${r.orgCpuPct}%`)],
 ];
 

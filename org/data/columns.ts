@@ -140,9 +140,11 @@ function poolFor(f: FieldSpec): Prim[] {
 
 function fromEntries(f: FieldSpec, salt: number, entries: Entry[], nullPct: number): Column {
   const n = entries.length;
+  // null when the top 7 bits fall under the threshold (a percentage scaled to 128), else a pool entry
+  const nullBelow = Math.round((nullPct * 128) / 100);
   const pickE = (rv: RowView): Entry => {
     const fh = lite(rv.h, salt);
-    if (nullPct > 0 && (fh >>> 7) % 100 < nullPct) return NULL_ENTRY;
+    if (fh >>> 23 < nullBelow) return NULL_ENTRY;
     return entries[fh % n] ?? NULL_ENTRY;
   };
   for (const e of entries) withBytes(e);
@@ -368,7 +370,7 @@ export function buildColumn(f: FieldSpec, index: number, ctx: ColumnContext): Co
       const stable = f.name === 'CreatedById' || f.name.endsWith('__r');
       const parents = (f.referenceTo ?? []).map((p) => ctx.parent(p)).filter((p) => p && p.count > 0);
       const pick = (rv: RowView): string | null => {
-        const a = mix(stable ? rv.h0 : rv.h, salt);
+        const a = lite(stable ? rv.h0 : rv.h, salt);
         if (parents.length === 0) return null;
         if (nullPct > 0 && (a >>> 7) % 100 < nullPct) return null;
         const p = parents[(a >>> 3) % parents.length];

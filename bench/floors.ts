@@ -224,81 +224,121 @@ export async function bulkFloor(options: BulkFloorOptions): Promise<FloorResult>
       bytes += await discard(response);
       continue;
     }
-    const body = Buffer.from(await response.arrayBuffer());
-    bytes += body.length;
+    // Streamed like the tap streams it: a page can be 100 000 rows, too big to hold as one string.
+    const csv = new CsvLines(prefix);
+    const decoder = new TextDecoder();
+    if (response.body) {
+      for await (const piece of response.body) {
+        const raw = piece as Uint8Array;
+        bytes += raw.byteLength;
+        const t0 = performance.now();
+        const c0 = process.cpuUsage();
+        outputBytes += csv.push(decoder.decode(raw, { stream: true })).length;
+        parseMs += performance.now() - t0;
+        parseCpuMs += cpuSince(c0);
+      }
+    }
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    const chunk = csvToLines(body.toString('utf8'), prefix);
+    outputBytes += csv.push(decoder.decode(), true).length;
     parseMs += performance.now() - t0;
     parseCpuMs += cpuSince(c0);
-    outputBytes += chunk.length;
   }
   return { rows, bytes, ms: performance.now() - started, parseMs, parseCpuMs, requests, outputBytes };
 }
 
 /**
- * The least a CSV page needs to become RECORD lines: an RFC 4180 split (quotes, doubled quotes, newlines
- * inside quotes), one object per row keyed by the header, empty → null, one JSON.stringify per record.
+ * The least a CSV page needs to become RECORD lines, fed chunk by chunk: an RFC 4180 split (quotes, doubled
+ * quotes, newlines inside quotes), one object per row keyed by the header, empty → null, one JSON.stringify
+ * per record. A row cut by the chunk boundary waits for the next chunk.
  */
-export function csvToLines(text: string, prefix: string): string {
-  const lines: string[] = [];
-  let header: string[] | null = null;
-  let row: string[] = [];
-  let i = 0;
-  const n = text.length;
-  const emit = (): void => {
-    if (!header) {
-      header = row;
-    } else if (row.length > 1 || row[0] !== '') {
-      const record: Record<string, string | null> = {};
-      for (let k = 0; k < header.length; k++) {
-        const v = row[k] ?? '';
-        record[header[k] as string] = v === '' ? null : v;
-      }
-      lines.push(`${prefix}${JSON.stringify(record)}}\n`);
-    }
-    row = [];
-  };
-  while (i < n) {
-    if (text.charCodeAt(i) === 34) {
-      // quoted field
-      let value = '';
-      let start = i + 1;
-      for (;;) {
-        const q = text.indexOf('"', start);
-        if (q < 0) throw new Error('unterminated quoted field');
-        value += text.slice(start, q);
-        if (text.charCodeAt(q + 1) === 34) {
-          value += '"';
-          start = q + 2;
-          continue;
+export class CsvLines {
+  private header: string[] | null = null;
+  private rest = '';
+  private readonly prefix: string;
+
+  constructor(prefix: string) {
+    this.prefix = prefix;
+  }
+
+  /** Parses the complete rows of `rest + text`; returns their lines. `final`: no more text will come. */
+  push(text: string, final = false): string {
+    const buffer = this.rest + text;
+    const lines: string[] = [];
+    const n = buffer.length;
+    let i = 0;
+    let rowStart = 0;
+    let row: string[] = [];
+    while (i < n) {
+      let value: string;
+      if (buffer.charCodeAt(i) === 34) {
+        let start = i + 1;
+        value = '';
+        let closed = false;
+        for (;;) {
+          const q = buffer.indexOf('"', start);
+          if (q < 0 || q + 1 >= n) break;
+          value += buffer.slice(start, q);
+          if (buffer.charCodeAt(q + 1) === 34) {
+            value += '"';
+            start = q + 2;
+            continue;
+          }
+          i = q + 1;
+          closed = true;
+          break;
         }
-        i = q + 1;
-        break;
+        if (!closed) {
+          if (!final) break;
+          const q = buffer.lastIndexOf('"');
+          value += buffer.slice(start, q > start ? q : n);
+          i = n;
+        }
+      } else {
+        let end = i;
+        while (end < n) {
+          const c = buffer.charCodeAt(end);
+          if (c === 44 || c === 10 || c === 13) break;
+          end++;
+        }
+        if (end === n && !final) break;
+        value = buffer.slice(i, end);
+        i = end;
       }
       row.push(value);
-    } else {
-      let end = i;
-      while (end < n) {
-        const c = text.charCodeAt(end);
-        if (c === 44 || c === 10 || c === 13) break;
-        end++;
+      const c = buffer.charCodeAt(i);
+      if (c === 44) {
+        i++;
+        continue;
       }
-      row.push(text.slice(i, end));
-      i = end;
-    }
-    const c = text.charCodeAt(i);
-    if (c === 44) {
-      i++;
-      if (i === n) row.push('');
-    } else {
       if (c === 13) i++;
-      if (text.charCodeAt(i) === 10) i++;
-      emit();
+      if (buffer.charCodeAt(i) === 10) i++;
+      this.emit(row, lines);
+      row = [];
+      rowStart = i;
     }
+    if (final && row.length > 0) {
+      this.emit(row, lines);
+      rowStart = n;
+    }
+    this.rest = buffer.slice(rowStart);
+    return lines.join('');
   }
-  if (row.length > 0) emit();
-  return lines.join('');
+
+  private emit(row: string[], lines: string[]): void {
+    if (!this.header) {
+      this.header = row;
+      return;
+    }
+    if (row.length === 1 && row[0] === '') return;
+    const header = this.header;
+    const record: Record<string, string | null> = {};
+    for (let k = 0; k < header.length; k++) {
+      const v = row[k] ?? '';
+      record[header[k] as string] = v === '' ? null : v;
+    }
+    lines.push(`${this.prefix}${JSON.stringify(record)}}\n`);
+  }
 }
 
 export interface DiscoveryFloorOptions {

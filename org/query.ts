@@ -485,6 +485,12 @@ export class Scan {
     let n = 0;
     const { lo, hi } = c.bounds;
     const baseHi = Math.min(hi, c.store.baseCount);
+    if (!c.pred && c.includeDeleted) {
+      // every row in range matches: count without generating rows
+      let inRange = Math.max(0, baseHi - lo);
+      for (const i of this.modified) if (i >= lo && i < baseHi) inRange--;
+      return Math.min(inRange + this.extras.length, limit);
+    }
     for (let i = lo; i < baseHi && n < limit; i++) {
       if (this.modified.has(i)) continue;
       if (this.matches(c.store.view(i, c.version))) n++;

@@ -148,7 +148,7 @@ describe('Mage driver (a standard-library Python script that runs the shim as Ma
             ...process.env,
             SALESFORCE_TS_ENTRY: BIN,
             SALESFORCE_TS_NODE: NODE,
-            MAGE_DRIVER_TIMEOUT: '25',
+            MAGE_DRIVER_TIMEOUT: '30',
           },
           stdio: ['ignore', 'pipe', 'pipe'],
         },

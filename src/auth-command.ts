@@ -384,7 +384,8 @@ function defaultOpener(url: string): boolean {
   let command: string;
   let args: string[];
   if (process.platform === 'darwin') [command, args] = ['open', [url]];
-  else if (process.platform === 'win32') [command, args] = ['cmd', ['/c', 'start', '""', url]];
+  // Not `cmd /c start`: cmd would split the URL at its `&`s.
+  else if (process.platform === 'win32') [command, args] = ['rundll32', ['url.dll,FileProtocolHandler', url]];
   else if (env.DISPLAY || env.WAYLAND_DISPLAY) [command, args] = ['xdg-open', [url]];
   else return false;
   try {

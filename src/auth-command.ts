@@ -4,6 +4,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, w
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { resolveLoginUrl } from './config.js';
 import { EXIT } from './errors.js';
 import { registerSecret, scrub } from './log.js';
 
@@ -54,14 +55,9 @@ export interface AuthOptions {
   open: boolean;
 }
 
-/** Maps the `--domain` value to the OAuth host. */
-export function loginUrlFor(domain: string): string {
-  const d = domain.trim().replace(/\/+$/, '');
-  if (d === '' || d === 'login') return 'https://login.salesforce.com';
-  if (d === 'test') return 'https://test.salesforce.com';
-  if (/^https?:\/\//i.test(d)) return d;
-  if (d.includes('.')) return `https://${d}`;
-  return `https://${d}.my.salesforce.com`;
+/** Maps the `--domain` value to the OAuth host, exactly as the tap reads `domain` from its config. */
+export function loginUrlFor(domain: string, isSandbox = false): string {
+  return resolveLoginUrl(domain, isSandbox, '--domain');
 }
 
 export function base64url(bytes: Buffer): string {
@@ -164,7 +160,7 @@ export function parseAuthArgs(argv: string[], cwd: string): AuthOptions | 'help'
     throw new AuthFailure('--client-secret is required (the connected app\'s "Consumer Secret")');
   }
   const domain = values.domain ?? null;
-  const fileDomain = fromFile('domain') ?? (existing.is_sandbox === true ? 'test' : undefined);
+  const sandbox = existing.is_sandbox === true || existing.is_sandbox === 'true';
   let ports = DEFAULT_PORTS;
   if (values.port !== undefined) {
     const port = Number(values.port);
@@ -176,7 +172,7 @@ export function parseAuthArgs(argv: string[], cwd: string): AuthOptions | 'help'
   return {
     clientId,
     clientSecret,
-    loginUrl: loginUrlFor(domain ?? fileDomain ?? 'login'),
+    loginUrl: loginUrlFor(domain ?? fromFile('domain') ?? 'login', sandbox),
     domain,
     configPath,
     ports,

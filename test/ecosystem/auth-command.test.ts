@@ -160,7 +160,8 @@ describe('auth command', () => {
   it('maps domains to login hosts', () => {
     expect(loginUrlFor('login')).toBe('https://login.salesforce.com');
     expect(loginUrlFor('test')).toBe('https://test.salesforce.com');
-    expect(loginUrlFor('acme')).toBe('https://acme.my.salesforce.com');
+    expect(loginUrlFor('acme.my')).toBe('https://acme.my.salesforce.com');
+    expect(loginUrlFor('login', true)).toBe('https://test.salesforce.com');
     expect(loginUrlFor('acme.my.salesforce.com')).toBe('https://acme.my.salesforce.com');
     expect(loginUrlFor('http://127.0.0.1:8080/')).toBe('http://127.0.0.1:8080');
   });

@@ -200,9 +200,10 @@ export async function runSync(options: SyncOptions): Promise<void> {
           // A null in a checkpoint clears that resume point (e.g. a Bulk job fully read).
           for (const [key, value] of Object.entries(item.bookmark))
             if (value === null) delete run.bookmark[key];
-          if (sinceState >= threshold) {
+          if (sinceState >= threshold || item.commit) {
             commit(run);
             await appendState();
+            if (item.commit) await writer.flush();
             sinceState = 0;
           }
         }

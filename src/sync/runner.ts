@@ -34,7 +34,15 @@ export type RunnerItem =
       total?: number;
     }
   /** A resume point: merged into the stream's bookmark; the engine emits STATE when its threshold allows. */
-  | { type: 'checkpoint'; bookmark: StreamBookmark };
+  | {
+      type: 'checkpoint';
+      bookmark: StreamBookmark;
+      /**
+       * Write STATE now, whatever the threshold, and hand it to stdout before the runner goes on: for a
+       * runner about to remove what earlier STATEs point at (a finished Bulk job it deletes).
+       */
+      commit?: boolean;
+    };
 
 export interface RunnerContext {
   client: SalesforceClient;

@@ -103,10 +103,10 @@ function highestKey(records: SfRecord[], rk: string, current: string | null, cap
   return highest;
 }
 
-function finalCheckpoint(rk: string | null, highest: string | null): RunnerItem {
+function finalCheckpoint(rk: string | null, highest: string | null, commit = false): RunnerItem {
   const bookmark: StreamBookmark = { bulk: null };
   if (rk && highest) bookmark[rk] = highest;
-  return { type: 'checkpoint', bookmark };
+  return commit ? { type: 'checkpoint', bookmark, commit } : { type: 'checkpoint', bookmark };
 }
 
 function savedResume(bookmark: StreamBookmark, api: '2.0' | '1.0'): BulkResume | null {
@@ -255,12 +255,14 @@ async function* runVersion2(context: RunnerContext): AsyncGenerator<RunnerItem> 
       throw error;
     }
 
+    // The STATE that no longer points at the job is on stdout before the job is deleted: a run killed in
+    // between resumes from it, instead of finding its saved job gone and reading the whole object again.
+    yield finalCheckpoint(rk, highest, true);
     try {
       await deleteJob(client, current.jobId);
     } catch (error) {
       logger.warn(`${plan.stream}: could not delete Bulk job ${current.jobId}: ${(error as Error).message}`);
     }
-    yield finalCheckpoint(rk, highest);
     return;
   }
 }

@@ -626,6 +626,8 @@ async function sync(ctx: Context, inputs: MageInputs): Promise<void> {
     progress.summarize(client.usage);
   } catch (error) {
     progress.stop();
+    // The last valid STATE must reach stdout before the ERROR line: Mage stops reading at that line.
+    await settle(out);
     if (error instanceof TapError && error.kind === 'quota' && config.quotaExitSuccess) {
       ctx.logger.warn(`${error.message}; exiting 0 because quota_exit_success is set (state saved)`);
       return;
@@ -635,6 +637,15 @@ async function sync(ctx: Context, inputs: MageInputs): Promise<void> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Ends the output and waits until what it holds has been handed on (or the output broke). */
+function settle(out: Writable): Promise<void> {
+  if (out.writableFinished || out.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    out.once('error', () => resolve());
+    out.end(() => resolve());
+  });
 }
 
 /** Runs one Mage invocation; resolves to the exit code. Never throws. */

@@ -7,6 +7,7 @@
  * token, is retried by the one policy and survives a session refresh.
  */
 import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
 import { ApiError, TapError } from '../errors.js';
@@ -217,7 +218,7 @@ export async function* resultPages(
   const extend = () => {
     while (ahead.length < Math.max(1, options.parallel) + 1) {
       const previous = tail;
-      tail = previous.then((page) => (page?.next ? openResultPage(client, jobId, page.next, options) : null));
+      tail = previous.then((page) => (page?.next ? openAfter(client, page, options) : null));
       keep(tail);
     }
   };
@@ -233,6 +234,26 @@ export async function* resultPages(
     for (const pending of ahead) {
       pending.then((page) => page?.body.destroy()).catch(() => {});
     }
+  }
+}
+
+/**
+ * Opens the page after `page` while `page` is still being read. A server that registers a locator only once
+ * the page before it has been sent in full answers INVALIDLOCATOR to such an early request; the request is
+ * then made again when `page` has been read.
+ */
+async function openAfter(
+  client: SalesforceClient,
+  page: OpenPage,
+  options: ResultOptions,
+): Promise<OpenPage> {
+  const next = page.next as string;
+  try {
+    return await openResultPage(client, page.jobId, next, options);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.errorCode === 'INVALIDLOCATOR')) throw error;
+    await finished(page.body).catch(() => undefined);
+    return openResultPage(client, page.jobId, next, options);
   }
 }
 

@@ -52,6 +52,26 @@ interface Job {
   states: Map<number, ScanState>;
 }
 
+/**
+ * The scan position of row `offset`, from the nearest position before it. A locator is valid once a page's
+ * headers named it, even when that page's body was cut (dropRate) before the position was recorded.
+ */
+function seek(j: Job, offset: number): ScanState | undefined {
+  if (offset <= 0 || offset >= j.processed) return undefined;
+  let from = -1;
+  for (const known of j.states.keys()) if (known < offset && known > from) from = known;
+  const start = j.states.get(from);
+  if (!start) return undefined;
+  const st = { ...start };
+  for (let left = offset - from; left > 0; ) {
+    const rows = j.scan.next(st, Math.min(1000, left));
+    if (rows.length === 0) return undefined;
+    left -= rows.length;
+  }
+  j.states.set(offset, st);
+  return st;
+}
+
 const jobs = new WeakMap<OrgState, Map<string, Job>>();
 function jobsOf(st: OrgState): Map<string, Job> {
   let m = jobs.get(st);
@@ -221,7 +241,7 @@ export async function results(ctx: Ctx, v: string, id: string): Promise<void> {
   const q = ctx.url.searchParams;
   const locator = q.get('locator');
   const offset = locator ? Number(Buffer.from(locator, 'base64').toString()) : 0;
-  const saved = Number.isInteger(offset) ? j.states.get(offset) : undefined;
+  const saved = Number.isInteger(offset) ? (j.states.get(offset) ?? seek(j, offset)) : undefined;
   if (!saved) throw apiError(400, 'INVALIDLOCATOR', `Invalid locator: ${locator}`);
   const maxParam = q.get('maxRecords');
   const max = maxParam ? Number(maxParam) : ctx.state.bulkPageSize;

@@ -635,14 +635,8 @@ async function scale(bench: Bench, options: Options): Promise<void> {
       { kind: 'devnull' },
       `BULK ${options.rows2}`,
     );
-    bench.syncRow(
-      'bulk full',
-      'Account',
-      'devnull',
-      r,
-      await bench.floors(org, r.stats, 'BULK', 'Account'),
-      'scale run',
-    );
+    // No floor here: this run is about memory as rows double; the 1x run has the floor.
+    bench.syncRow('bulk full', 'Account', 'devnull', r, null, 'scale run');
   } finally {
     await org.close();
   }

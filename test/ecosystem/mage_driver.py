@@ -340,6 +340,15 @@ def main():
                                             '--selected_streams_json', selected], stream)
     check(code != 0, 'an _offset > 0 is refused')
 
+    # A fatal error in a sync: Mage shows the message of the first ERROR-level line as the block's error.
+    broken = subprocess.run([PYTHON, shim, '--config_json', config, '--log_to_stdout', '1', '--catalog_json',
+                             catalog_json, '--selected_streams_json', '["NoSuchStream"]'],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    errors = [line for line in broken.stdout.split('\n') if log_printer_accepts(line) and 'fails the block' in
+              log_printer_accepts(line)]
+    check(broken.returncode != 0 and errors and 'NoSuchStream' in errors[0],
+          'a failed sync exits non-zero after an ERROR line that names the problem')
+
     # Sample data (block path): SAMPLE_DATA lines whose sample_data decodes to a table.
     catalog_path = os.path.join(workdir, 'catalog.json')
     with open(catalog_path, 'w') as handle:

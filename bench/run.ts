@@ -557,11 +557,17 @@ async function discovery(bench: Bench, org: OrgProcess): Promise<void> {
       parseS: null,
       ratio: round(wallS / (floor.ms / 1000)),
       orgCpuPct: Math.round(r.orgCpuPct),
-      note: `floor: login + describeGlobal + ${floor.requests - 2} composite batches at once`,
+      note: `floor: login + describeGlobal + ${floor.requests - 2} composite batches at once; the tap's own discovery step (after start-up and login) took ${discoveryWallMs(r.run.stderr) ?? '?'} ms`,
     });
   } finally {
     await org.setFaults({ latencyMs: 0 });
   }
+}
+
+/** `wallMs` from the tap's "discovered N streams" log line. */
+function discoveryWallMs(stderr: string): number | null {
+  const match = /"wallMs":(\d+)[^\n]*discovered/.exec(stderr);
+  return match ? Number(match[1]) : null;
 }
 
 async function parallel(bench: Bench, org: OrgProcess, catalog: CatalogLike): Promise<void> {

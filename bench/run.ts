@@ -38,6 +38,7 @@ interface Options {
   wide: number;
   objects: number;
   latencyMs: number;
+  /** The slow consumer's rate; 0 = half the rate the tap reached writing to /dev/null in this run. */
   slowMbps: number;
   parallelRows: number;
   /** Rows (the newest, via start_date) for the slow-consumer and profiled runs. */
@@ -82,9 +83,9 @@ function readOptions(): Options {
     wide: num(values.wide, 'WIDE', 5_000, 1_000),
     objects: num(values.objects, 'OBJECTS', 1_000, 1_000),
     latencyMs: num(values.latency, 'LATENCY', 100, 100),
-    slowMbps: num(values['slow-mbps'], 'SLOW_MBPS', 20, 5),
+    slowMbps: num(values['slow-mbps'], 'SLOW_MBPS', 0, 0),
     parallelRows: num(values['parallel-rows'], 'PARALLEL_ROWS', 20_000, 2_000),
-    slowRows: num(values['slow-rows'], 'SLOW_ROWS', 200_000, 20_000),
+    slowRows: num(values['slow-rows'], 'SLOW_ROWS', 100_000, 20_000),
     profileRows: num(values['profile-rows'], 'PROFILE_ROWS', 200_000, 20_000),
     only: new Set((only.length > 0 ? only : MODES) as Mode[]),
     out:
@@ -231,12 +232,13 @@ class Bench {
     result: { run: TapRunResult; stats: OrgStats; orgCpuPct: number },
     floor: FloorResult | null,
     note?: string,
+    slowMbps?: number,
   ): ResultRow {
     const { run, stats, orgCpuPct } = result;
     const wallS = run.wallMs / 1000;
     const rows = run.rows ?? floor?.rows ?? 0;
     const floorS =
-      sink === 'slow' ? run.stdoutBytes / MB / this.options.slowMbps : floor ? floor.ms / 1000 : null;
+      sink === 'slow' && slowMbps ? run.stdoutBytes / MB / slowMbps : floor ? floor.ms / 1000 : null;
     const row: ResultRow = {
       mode,
       sink,
@@ -382,6 +384,12 @@ async function main(): Promise<void> {
         );
       }
       if (only.has('slow')) {
+        // Slower than the tap, or there is no backpressure to show: half its /dev/null rate unless given.
+        const devnull = bench.rows.find((x) => x.mode === `${mode} full` && x.stream === 'Account');
+        const rate =
+          options.slowMbps > 0
+            ? options.slowMbps
+            : Math.max(0.5, Math.round((devnull?.mbPerS ?? 10) / 2 / 0.5) * 0.5);
         const subset = Math.min(options.slowRows, options.rows);
         const slowConfig = writeJson(
           `config-slow-${mode}.json`,
@@ -390,10 +398,18 @@ async function main(): Promise<void> {
         const s = await bench.tap(
           org,
           ['--config', slowConfig, '--catalog', cat],
-          { kind: 'slow', mbPerSecond: options.slowMbps },
-          `${api} → pipe read at ${options.slowMbps} MB/s`,
+          { kind: 'slow', mbPerSecond: rate },
+          `${api} → pipe read at ${rate} MB/s`,
         );
-        bench.syncRow(`${mode} full`, 'Account', 'slow', s, null, `consumer reads ${options.slowMbps} MB/s`);
+        bench.syncRow(
+          `${mode} full`,
+          'Account',
+          'slow',
+          s,
+          null,
+          `consumer reads ${rate} MB/s; it paused ${(s.run.throttledMs / 1000).toFixed(1)} s to hold that rate, time in which the tap met a full pipe`,
+          rate,
+        );
         // The newest rows end at the same bookmark as the whole table: the incremental run starts here.
         fullStates[api] = lastState(s.run.stdoutTail ?? '');
       }

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from '../errors.js';
 import type { RunnerContext, SfRecord } from '../sync/runner.js';
 import { checkBulkQuota, recordBulkUsage } from './bulk-limits.js';
-import { type OpenPage, pollDelayMs, readPageRecords } from './bulk2.js';
+import { type OpenPage, pollDelayMs, readPageRecords, readSignal } from './bulk2.js';
 import type { SalesforceClient } from './client.js';
 
 /** Bulk 1.0 exceptionCodes that mean "this object or query cannot go through Bulk". */
@@ -189,7 +189,7 @@ class Bulk1Api {
     if (!response.body) throw new ApiError(`bulk1.result: batch ${batchId} sent no body`, response.status);
     const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
     body.on('error', () => {});
-    return { jobId, locator: null, next: null, records: null, body };
+    return { jobId, locator: null, next: null, records: null, body, ...readSignal() };
   }
 }
 

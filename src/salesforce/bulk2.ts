@@ -7,7 +7,6 @@
  * token, is retried by the one policy and survives a session refresh.
  */
 import { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
 import { ApiError, TapError } from '../errors.js';
@@ -154,6 +153,18 @@ export interface OpenPage {
   /** `Sforce-NumberOfRecords`, when sent. */
   records: number | null;
   body: Readable;
+  /** Settles once the page has been read to its end (or its reading has failed), retries included. */
+  read: Promise<void>;
+  settle: () => void;
+}
+
+/** The `read` / `settle` pair of a new OpenPage. */
+export function readSignal(): Pick<OpenPage, 'read' | 'settle'> {
+  let settle: () => void = () => {};
+  const read = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  return { read, settle };
 }
 
 const DEFAULT_READ_AHEAD = 8 * 1024 * 1024;
@@ -194,6 +205,7 @@ export async function openResultPage(
     next: nextHeader && nextHeader !== 'null' ? nextHeader : null,
     records: count !== null && /^\d+$/.test(count) ? Number(count) : null,
     body,
+    ...readSignal(),
   };
 }
 
@@ -252,7 +264,8 @@ async function openAfter(
     return await openResultPage(client, page.jobId, next, options);
   } catch (error) {
     if (!(error instanceof ApiError && error.errorCode === 'INVALIDLOCATOR')) throw error;
-    await finished(page.body).catch(() => undefined);
+    // Read to its end: a page cut off and requested again counts only once its second reading is done.
+    await page.read;
     return openResultPage(client, page.jobId, next, options);
   }
 }
@@ -357,8 +370,14 @@ export async function* readPageRecords<T>(
       }
     })
     .then(
-      () => channel.close(),
-      (error: unknown) => channel.close(error),
+      () => {
+        page.settle();
+        channel.close();
+      },
+      (error: unknown) => {
+        page.settle();
+        channel.close(error);
+      },
     );
   try {
     yield* channel;

@@ -114,13 +114,15 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('%s', (signal) => {
 });
 
 describe('no hang at exit', () => {
+  /** The faults are switched on after the first 100 records, so the run has work in flight when they hit. */
   async function timeToExit(extra: Record<string, unknown>, faults: Parameters<Org['setFaults']>[0] = {}) {
     let lastLineAt = 0;
-    org.setFaults(faults);
+    let records = 0;
     try {
       const r = await run(files(org, catalog, extra), undefined, {
-        onLine: () => {
+        onLine: (line) => {
           lastLineAt = Date.now();
+          if (line.startsWith('{"type":"RECORD"') && ++records === 100) org.setFaults(faults);
         },
       });
       return { r, ms: Date.now() - lastLineAt };

@@ -25,13 +25,31 @@ for (let i = 0; i < 100; i++) {
   DIGITS2[i * 2 + 1] = 48 + (i % 10);
 }
 
+// "YYYY-MM-DD" as bytes per day from 1990 for 40 000 days (the range util.ts caches), filled on first use
+const DAY0 = 7305;
+const DAYS = 40000;
+const dayCodes = new Uint8Array(DAYS * 10);
+const dayDone = new Uint8Array(DAYS);
+
 /** "2024-01-31T12:34:56.000Z" (quoted), for whole-second or millisecond values. */
 export function writeCsvDateTime(ms: number, out: Uint8Array, pos: number): number {
-  const day = formatDay(ms);
+  const day = Math.floor(ms / 86400000);
   out[pos++] = 34;
-  for (let k = 0; k < 10; k++) out[pos++] = day.charCodeAt(k);
+  const k = day - DAY0;
+  if (k >= 0 && k < DAYS) {
+    if (dayDone[k] === 0) {
+      const s = formatDay(ms);
+      for (let j = 0; j < 10; j++) dayCodes[k * 10 + j] = s.charCodeAt(j);
+      dayDone[k] = 1;
+    }
+    for (let j = 0; j < 10; j++) out[pos++] = dayCodes[k * 10 + j] as number;
+  } else {
+    const s = formatDay(ms);
+    for (let j = 0; j < 10; j++) out[pos++] = s.charCodeAt(j);
+  }
   out[pos++] = 84; // T
-  let t = ms - Math.floor(ms / 86400000) * 86400000;
+  // milliseconds of the day fit in 32 bits: integer arithmetic from here (the epoch value is a double)
+  let t = (ms - day * 86400000) | 0;
   const milli = t % 1000;
   t = (t - milli) / 1000;
   const sec = t % 60;

@@ -86,6 +86,8 @@ interface IdHead {
   high: number;
   /** the first 13 characters */
   head: string;
+  /** the same 13 characters as bytes, for writeQuotedId */
+  headBytes: Uint8Array;
   /** suffix characters for chars 0-4 and 5-9 */
   suffix01: string;
   /** uppercase bits of chars 10-12 */
@@ -94,11 +96,8 @@ interface IdHead {
 
 const heads = new Map<string, IdHead[]>();
 
-/** 18-character id for row `index` of the object with `keyPrefix`; ascending in index. */
-export function makeId(keyPrefix: string, index: number): string {
-  const n = index + 1;
-  const low = n % 3844;
-  const high = (n - low) / 3844;
+/** The cached first 13 characters (and more) of the ids whose index + 1 is n: they change every 3844 ids. */
+function idHead(keyPrefix: string, n: number, high: number): IdHead {
   let list = heads.get(keyPrefix);
   if (!list) {
     list = [];
@@ -113,10 +112,46 @@ export function makeId(keyPrefix: string, index: number): string {
       const c = id15.charCodeAt(10 + j);
       if (c >= 65 && c <= 90) bits2 |= 1 << j;
     }
-    h = { high, head: id15.slice(0, 13), suffix01: suffix.slice(0, 2), bits2 };
+    const head = id15.slice(0, 13);
+    h = { high, head, headBytes: Buffer.from(head, 'latin1'), suffix01: suffix.slice(0, 2), bits2 };
     if (high < 100000) list[high] = h;
   }
+  return h;
+}
+
+/** 18-character id for row `index` of the object with `keyPrefix`; ascending in index. */
+export function makeId(keyPrefix: string, index: number): string {
+  const n = index + 1;
+  const low = n % 3844;
+  const h = idHead(keyPrefix, n, (n - low) / 3844);
   return h.head + PAIRS[low] + h.suffix01 + SUFFIX[h.bits2 | ((UP2[low] ?? 0) << 3)];
+}
+
+const PAIR_CODES = new Uint8Array(3844 * 2);
+PAIRS.forEach((p, k) => {
+  PAIR_CODES[k * 2] = p.charCodeAt(0);
+  PAIR_CODES[k * 2 + 1] = p.charCodeAt(1);
+});
+const SUFFIX_CODES = Uint8Array.from(SUFFIX, (c) => c.charCodeAt(0));
+
+/**
+ * makeId(keyPrefix, index) in double quotes, written as bytes into out at pos (the Bulk CSV hot path:
+ * building the id string and reading it back costs several times more). Returns the new position.
+ */
+export function writeQuotedId(keyPrefix: string, index: number, out: Uint8Array, pos: number): number {
+  const n = index + 1;
+  const low = n % 3844;
+  const h = idHead(keyPrefix, n, (n - low) / 3844);
+  out[pos++] = 34;
+  const head = h.headBytes;
+  for (let k = 0; k < 13; k++) out[pos++] = head[k] as number;
+  out[pos++] = PAIR_CODES[low * 2] as number;
+  out[pos++] = PAIR_CODES[low * 2 + 1] as number;
+  out[pos++] = h.suffix01.charCodeAt(0);
+  out[pos++] = h.suffix01.charCodeAt(1);
+  out[pos++] = SUFFIX_CODES[h.bits2 | ((UP2[low] ?? 0) << 3)] as number;
+  out[pos++] = 34;
+  return pos;
 }
 
 /** Row index encoded in an id made by makeId, or -1 when it is not one of ours. */

@@ -1,7 +1,17 @@
 // Columns: how each field's value is derived from a row, and its REST/CSV renderings.
 
 import { copyBytes, ENCODER, writeCsvDateTime, writeQuotedAscii } from '../bytes.js';
-import { csvDateTime, DAY_MS, formatDay, formatTime, lite, makeId, mix, restDateTime } from '../util.js';
+import {
+  csvDateTime,
+  DAY_MS,
+  formatDay,
+  formatTime,
+  lite,
+  makeId,
+  mix,
+  restDateTime,
+  writeQuotedId,
+} from '../util.js';
 import type { FieldSpec } from './fields.js';
 import { isNillable } from './fields.js';
 import {
@@ -264,7 +274,10 @@ export function buildColumn(f: FieldSpec, index: number, ctx: ColumnContext): Co
   if (f.type === 'id') {
     const own = ctx.parent(ctx.objectName);
     const prefix = own?.keyPrefix ?? '000';
-    return stringColumn(f, (rv) => makeId(prefix, rv.i), true);
+    return {
+      ...stringColumn(f, (rv) => makeId(prefix, rv.i), true),
+      bytes: (rv, out, pos) => writeQuotedId(prefix, rv.i, out, pos),
+    };
   }
   if (g?.kind === 'deleted') {
     const t = withBytes(entry(true, 'boolean'));
@@ -368,16 +381,38 @@ export function buildColumn(f: FieldSpec, index: number, ctx: ColumnContext): Co
   switch (f.type) {
     case 'reference': {
       const stable = f.name === 'CreatedById' || f.name.endsWith('__r');
-      const parents = (f.referenceTo ?? []).map((p) => ctx.parent(p)).filter((p) => p && p.count > 0);
-      const pick = (rv: RowView): string | null => {
+      const parents = (f.referenceTo ?? [])
+        .map((p) => ctx.parent(p))
+        .filter((p): p is { keyPrefix: string; count: number } => p !== null && p.count > 0);
+      // the row hash that picks the parent, or -1 for a null lookup
+      const hashOf = (rv: RowView): number => {
         const a = lite(stable ? rv.h0 : rv.h, salt);
-        if (parents.length === 0) return null;
-        if (nullPct > 0 && (a >>> 7) % 100 < nullPct) return null;
-        const p = parents[(a >>> 3) % parents.length];
-        // lookups point at the first few thousand parents, as real data clusters on few parents
-        return p ? makeId(p.keyPrefix, a % Math.min(p.count, 3000)) : null;
+        if (parents.length === 0) return -1;
+        return nullPct > 0 && (a >>> 7) % 100 < nullPct ? -1 : a;
       };
-      return stringColumn(f, pick, true);
+      const parentOf = (a: number) =>
+        parents[(a >>> 3) % parents.length] as { keyPrefix: string; count: number };
+      // lookups point at the first few thousand parents, as real data clusters on few parents
+      const rowOf = (a: number, p: { count: number }) => a % Math.min(p.count, 3000);
+      const pick = (rv: RowView): string | null => {
+        const a = hashOf(rv);
+        if (a < 0) return null;
+        const p = parentOf(a);
+        return makeId(p.keyPrefix, rowOf(a, p));
+      };
+      return {
+        ...stringColumn(f, pick, true),
+        bytes: (rv, out, pos) => {
+          const a = hashOf(rv);
+          if (a < 0) {
+            out[pos] = 34;
+            out[pos + 1] = 34;
+            return pos + 2;
+          }
+          const p = parentOf(a);
+          return writeQuotedId(p.keyPrefix, rowOf(a, p), out, pos);
+        },
+      };
     }
     case 'date': {
       const val = (rv: RowView): Prim => {

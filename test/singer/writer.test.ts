@@ -40,6 +40,23 @@ describe('SingerWriter', () => {
     });
   });
 
+  it('writes multi-byte text and lines longer than a chunk intact, in order', async () => {
+    const chunks: Buffer[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        chunks.push(Buffer.from(chunk));
+        cb();
+      },
+    });
+    const writer = new SingerWriter(out, { chunkBytes: 100 });
+    const lines = ['株式会社 🚀 é', 'x'.repeat(500), '漢字'.repeat(300), 'short'].map(
+      (s) => `${JSON.stringify({ s })}\n`,
+    );
+    for (const text of lines) if (writer.append(text)) await writer.flush();
+    await writer.end();
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(lines.join(''));
+  });
+
   it('waits for drain when the reader is slow (backpressure) instead of buffering', async () => {
     const out = new PassThrough({ highWaterMark: 100 });
     const writer = new SingerWriter(out, { chunkBytes: 50 });

@@ -2,10 +2,13 @@
 
 import { formatDay } from './util.js';
 
-/** Copies a pre-encoded value into out at pos; returns the new position. */
+/**
+ * Copies a pre-encoded value into out at pos; returns the new position. Short values are copied by a
+ * loop: below ~64 bytes that is cheaper than the call into TypedArray.prototype.set.
+ */
 export function copyBytes(src: Uint8Array, out: Uint8Array, pos: number): number {
   const n = src.length;
-  if (n < 24) {
+  if (n < 64) {
     for (let k = 0; k < n; k++) out[pos + k] = src[k] as number;
   } else out.set(src, pos);
   return pos + n;

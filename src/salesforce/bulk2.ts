@@ -167,7 +167,11 @@ export function readSignal(): Pick<OpenPage, 'read' | 'settle'> {
   return { read, settle };
 }
 
-const DEFAULT_READ_AHEAD = 8 * 1024 * 1024;
+/**
+ * Small: it holds compressed bytes when gzip is on (several MB of CSV), and the socket's own buffers keep the
+ * download going past it. 8 MiB cost ~50 MB of peak RSS on a 200 000-row Bulk sync for no gain in speed.
+ */
+const DEFAULT_READ_AHEAD = 1024 * 1024;
 /** Bytes parsed between two checks of the batch size. */
 const PARSE_SLICE = 64 * 1024;
 

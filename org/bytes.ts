@@ -34,11 +34,9 @@ const DAYS = 40000;
 const dayCodes = new Uint8Array(DAYS * 10);
 const dayDone = new Uint8Array(DAYS);
 
-/** "2024-01-31T12:34:56.000Z" (quoted), for whole-second or millisecond values. */
-export function writeCsvDateTime(ms: number, out: Uint8Array, pos: number): number {
-  const day = Math.floor(ms / 86400000);
-  out[pos++] = 34;
-  const k = day - DAY0;
+/** "YYYY-MM-DD" of the day containing ms (unquoted); returns the new position. */
+function writeDay(ms: number, out: Uint8Array, pos: number): number {
+  const k = Math.floor(ms / 86400000) - DAY0;
   if (k >= 0 && k < DAYS) {
     if (dayDone[k] === 0) {
       const s = formatDay(ms);
@@ -50,6 +48,22 @@ export function writeCsvDateTime(ms: number, out: Uint8Array, pos: number): numb
     const s = formatDay(ms);
     for (let j = 0; j < 10; j++) out[pos++] = s.charCodeAt(j);
   }
+  return pos;
+}
+
+/** "2024-01-31" (quoted): a date field. */
+export function writeQuotedDay(ms: number, out: Uint8Array, pos: number): number {
+  out[pos] = 34;
+  pos = writeDay(ms, out, pos + 1);
+  out[pos] = 34;
+  return pos + 1;
+}
+
+/** "2024-01-31T12:34:56.000Z" (quoted), for whole-second or millisecond values. */
+export function writeCsvDateTime(ms: number, out: Uint8Array, pos: number): number {
+  const day = Math.floor(ms / 86400000);
+  out[pos++] = 34;
+  pos = writeDay(ms, out, pos);
   out[pos++] = 84; // T
   // milliseconds of the day fit in 32 bits: integer arithmetic from here (the epoch value is a double)
   let t = (ms - day * 86400000) | 0;

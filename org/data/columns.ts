@@ -1,6 +1,6 @@
 // Columns: how each field's value is derived from a row, and its REST/CSV renderings.
 
-import { copyBytes, ENCODER, writeCsvDateTime, writeQuotedAscii } from '../bytes.js';
+import { copyBytes, ENCODER, writeCsvDateTime, writeQuotedAscii, writeQuotedDay } from '../bytes.js';
 import {
   csvDateTime,
   DAY_MS,
@@ -181,6 +181,13 @@ function computed(
   rest: (v: number) => string,
   csv: (v: number) => string,
 ) {
+  // chosen once per column: datetimes and dates are written as bytes, other values through their string
+  const write =
+    csv === csvDateTime
+      ? writeCsvDateTime
+      : csv === formatDay
+        ? writeQuotedDay
+        : (v: number, out: Uint8Array, pos: number) => writeQuotedAscii(csv(v), out, pos);
   const col: Column = {
     bytes(rv, out, pos) {
       const v = val(rv);
@@ -189,8 +196,7 @@ function computed(
         out[pos + 1] = 34;
         return pos + 2;
       }
-      if (csv === csvDateTime) return writeCsvDateTime(v as number, out, pos);
-      return writeQuotedAscii(csv(v as number), out, pos);
+      return write(v as number, out, pos);
     },
     jsonBytes(rv, out, pos) {
       const v = val(rv);

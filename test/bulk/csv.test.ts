@@ -1,18 +1,7 @@
 import { parse as csvParseSync } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../org/util.js';
 import { CsvParser, parseCsv } from '../../src/salesforce/csv.js';
-
-/** Deterministic PRNG so a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = [
   'a',

@@ -188,19 +188,9 @@ export function orgRowKeys(org: Org, streams: string[]): Set<string> {
   return keys;
 }
 
+/** A seeded generator (the org's mulberry32), so every random choice of the suite can be replayed. */
+export { prng as seeded } from '../../org/util.js';
 export { recordsOf };
-
-/** mulberry32: a small seeded generator, so every random choice of the suite can be replayed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Exchange {
   method: string;

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Org, startOrg } from '../../org/index.js';
+import { prng } from '../../org/util.js';
 import { BIN, NODE, ROOT } from '../helpers/tap.js';
 import {
   discoverCatalog,
@@ -22,15 +23,6 @@ type Row = Record<string, unknown>;
 
 function ids(rows: Iterable<Row>): Set<string> {
   return new Set([...rows].map((r) => r.Id as string));
-}
-
-/** A small seeded generator, so a failing kill sequence can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
 }
 
 describe('interrupted runs', () => {

@@ -10,9 +10,9 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from '../errors.js';
-import type { RunnerContext, SfRecord } from '../sync/runner.js';
+import type { RunnerContext } from '../sync/runner.js';
 import { checkBulkQuota, recordBulkUsage } from './bulk-limits.js';
-import { type OpenPage, pollDelayMs, readPageRecords, readSignal } from './bulk2.js';
+import { type OpenPage, type PageDecoder, pollDelayMs, readPage, readSignal } from './bulk2.js';
 import type { SalesforceClient } from './client.js';
 
 /** Bulk 1.0 exceptionCodes that mean "this object or query cannot go through Bulk". */
@@ -229,15 +229,18 @@ async function waitForBatches(
 /** A chunk that failed, run again as a job of its own (no chunking). */
 const CHUNK_ATTEMPTS = 2;
 
-export type Bulk1Item =
-  | { type: 'records'; records: SfRecord[]; total?: number }
-  | { type: 'checkpoint'; resume: Bulk1Resume };
+export type Bulk1Item<B> = { type: 'batch'; batch: B } | { type: 'checkpoint'; resume: Bulk1Resume };
 
-export interface Bulk1Options {
+export interface Bulk1Options<B> {
   soql: string;
   saved: Bulk1Resume | null;
-  onHeader: (header: string[]) => (row: string[]) => SfRecord;
-  batchSize: number;
+  /** Decodes one reading of a result file (see `readPage`); such a file may be `noRecordsHeader`. */
+  decoder: (skip: number) => PageDecoder<B>;
+}
+
+/** An empty batch's result file is this sentence instead of a header row. */
+export function noRecordsHeader(header: string[]): boolean {
+  return header.length === 1 && /^Records not found/i.test(header[0] ?? '');
 }
 
 /** A chunk that still failed after its retries, before anything of the job was written. */
@@ -249,7 +252,10 @@ export class Bulk1JobFailed extends ApiError {
 }
 
 /** Runs (or resumes) one Bulk 1.0 query job and yields its records batch by batch, with resume points. */
-export async function* runBulk1Job(context: RunnerContext, options: Bulk1Options): AsyncGenerator<Bulk1Item> {
+export async function* runBulk1Job<B extends { count: number }>(
+  context: RunnerContext,
+  options: Bulk1Options<B>,
+): AsyncGenerator<Bulk1Item<B>> {
   const { client, config, plan, logger, signal } = context;
   const api = new Bulk1Api(client, signal);
   let resume = options.saved;
@@ -327,23 +333,14 @@ export async function* runBulk1Job(context: RunnerContext, options: Bulk1Options
     yield { type: 'checkpoint', resume: { ...resume } };
   }
 
-  // An empty batch's result file is this sentence instead of a header.
-  const onHeader = (header: string[]) =>
-    header.length === 1 && /^Records not found/i.test(header[0] ?? '')
-      ? (): SfRecord => ({})
-      : options.onHeader(header);
   const pending = [...(resume.pending ?? [])];
   while (pending.length > 0) {
     const [jobId, batchId] = pending[0] as BatchRef;
     for (const resultId of await api.results(jobId, batchId)) {
       const page = await api.openResult(jobId, batchId, resultId);
       const reopen = () => api.openResult(jobId, batchId, resultId);
-      for await (const records of readPageRecords(client, page, {
-        onHeader,
-        batchSize: options.batchSize,
-        reopen,
-      })) {
-        yield { type: 'records', records };
+      for await (const batch of readPage(client, page, { decoder: options.decoder, reopen })) {
+        yield { type: 'batch', batch };
       }
     }
     pending.shift();

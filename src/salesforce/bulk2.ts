@@ -1,6 +1,6 @@
 /**
  * Bulk API 2.0 query jobs as named steps: createJob, getJob, pollJob, openResultPage / resultPages (locator
- * chain, bounded prefetch), readPageRecords (streamed CSV, page-level retry), deleteJob, abortJob.
+ * chain, bounded prefetch), readPage (streamed CSV through the runner's decoder, page-level retry), deleteJob, abortJob.
  *
  * jsforce's own `bulk2.query()` cannot be used: it crashes on the second result page (jsforce#1546) and
  * buffers every page. Everything here goes through `SalesforceClient`, so each request carries the current
@@ -13,7 +13,6 @@ import { ApiError, TapError } from '../errors.js';
 import { classifyThrown } from './classify.js';
 import type { SalesforceClient } from './client.js';
 import { Retriable } from './client.js';
-import { CsvParser } from './csv.js';
 
 export type Bulk2State = 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
 
@@ -302,11 +301,24 @@ class BodyCutShort extends Error {
   override name = 'BodyCutShort';
 }
 
-export interface PageReadOptions<T> {
-  /** Builds the item for one data row; called with the page's header row first (`header`). */
-  onHeader: (header: string[]) => (row: string[]) => T;
-  /** Items per batch. */
-  batchSize: number;
+/**
+ * Turns the bytes of one reading of a result page (header row first) into batches. The runner supplies it,
+ * since what a row becomes depends on the stream's schema.
+ */
+export interface PageDecoder<B> {
+  /** Parses more of the body. Rows may span calls. */
+  write(bytes: Buffer): void;
+  /** The body ended: parses what is left (a last row needs no line ending). Throws on malformed CSV. */
+  end(): void;
+  /** A batch ready to hand out, if any; after `end`, the rest. */
+  take(): B | null;
+  /** Data rows parsed so far, the header excluded. */
+  readonly rows: number;
+}
+
+export interface PageReadOptions<B> {
+  /** A decoder for one reading of the page, dropping its first `skip` data rows (already handed out). */
+  decoder: (skip: number) => PageDecoder<B>;
   reopen: () => Promise<OpenPage>;
 }
 
@@ -315,46 +327,36 @@ export interface PageReadOptions<T> {
  * when its body is cut off, the page is requested again (same locator) and the rows already handed out are
  * skipped, so none is emitted twice.
  */
-export async function* readPageRecords<T>(
+export async function* readPage<B extends { count: number }>(
   client: SalesforceClient,
   page: OpenPage,
-  options: PageReadOptions<T>,
-): AsyncGenerator<T[]> {
-  const channel = new Channel<T[]>();
+  options: PageReadOptions<B>,
+): AsyncGenerator<B> {
+  const channel = new Channel<B>();
   let delivered = 0;
   // Ends a retry backoff of the producer once the reader has stopped.
   const stopped = new AbortController();
+  const hand = async (decoder: PageDecoder<B>): Promise<void> => {
+    for (let batch = decoder.take(); batch !== null; batch = decoder.take()) {
+      await channel.send(batch);
+      delivered += batch.count;
+    }
+  };
   const producer = client
     .withRetry({ label: `bulk2.results ${page.jobId}`, signal: stopped.signal }, async (attempt) => {
       const current = attempt === 1 ? page : await options.reopen();
       channel.onCancel = () => current.body.destroy();
-      let build: ((row: string[]) => T) | null = null;
-      let seen = 0;
-      let batch: T[] = [];
-      const parser = new CsvParser();
-      const onRow = (row: string[]) => {
-        if (!build) {
-          build = options.onHeader(row);
-          return;
-        }
-        seen++;
-        if (seen > delivered) batch.push(build(row));
-      };
+      const decoder = options.decoder(delivered);
       try {
         for await (const chunk of plainChunks(current.body)) {
           // A stream read returns everything buffered (up to the read-ahead bound): parse it in slices so
-          // that at most one batch of records is built ahead of the one being written.
+          // that at most about one batch is built ahead of the one being written.
           for (let offset = 0; offset < chunk.length; offset += PARSE_SLICE) {
-            parser.write(chunk.subarray(offset, offset + PARSE_SLICE), onRow);
-            if (batch.length >= options.batchSize) {
-              const out = batch;
-              batch = [];
-              await channel.send(out);
-              delivered += out.length;
-            }
+            decoder.write(chunk.subarray(offset, offset + PARSE_SLICE));
+            await hand(decoder);
           }
         }
-        parser.end(onRow);
+        decoder.end();
       } catch (error) {
         current.body.destroy();
         if (channel.cancelled) throw new TapError('interrupted', 'the reader stopped');
@@ -363,15 +365,14 @@ export async function* readPageRecords<T>(
         if (error instanceof TapError || classifyThrown(error) === 'retry') throw new Retriable(error);
         throw error;
       }
-      if (current.records !== null && seen < current.records) {
+      if (current.records !== null && decoder.rows < current.records) {
         throw new Retriable(
-          new BodyCutShort(`page of job ${page.jobId} ended after ${seen} of ${current.records} rows`),
+          new BodyCutShort(
+            `page of job ${page.jobId} ended after ${decoder.rows} of ${current.records} rows`,
+          ),
         );
       }
-      if (batch.length > 0) {
-        await channel.send(batch);
-        delivered += batch.length;
-      }
+      await hand(decoder);
     })
     .then(
       () => {

@@ -78,6 +78,24 @@ export class SingerWriter {
     return this.sealedBytes + this.used >= this.chunkBytes;
   }
 
+  /**
+   * Appends complete lines already encoded as UTF-8, without copying them: the caller hands the buffer over
+   * and must not change it. True when the caller should `await flush()`.
+   */
+  appendBytes(lines: Buffer): boolean {
+    if (this.failure) throw this.failure;
+    if (this.chunk !== null && this.used > 0) {
+      this.sealed.push(this.chunk.subarray(0, this.used));
+      this.sealedBytes += this.used;
+      // The rest of the chunk stays in use for the lines appended next.
+      this.chunk = this.chunk.subarray(this.used);
+      this.used = 0;
+    }
+    this.sealed.push(lines);
+    this.sealedBytes += lines.length;
+    return this.sealedBytes + this.used >= this.chunkBytes;
+  }
+
   /** Appends one message and flushes when the chunk is full. */
   async write(message: SingerMessage): Promise<void> {
     if (this.append(line(message))) await this.flush();

@@ -1,15 +1,12 @@
 /**
- * Bulk CSV rows → records. The per-value converters are the REST runner's own (`coerce.ts`, CSV flavour), so
- * a Bulk record equals the REST record of the same row: every empty value is null (Bulk CSV cannot tell null
+ * Bulk CSV values → record values. The converters are the REST runner's own (`coerce.ts`, CSV flavour), so a
+ * Bulk record equals the REST record of the same row: every empty value is null (Bulk CSV cannot tell null
  * from empty text, and Salesforce stores no empty text), `true`/`false` are booleans, numbers (Java-style
  * `1.0E7` included) are numbers, dates are `YYYY-MM-DD` and datetimes `YYYY-MM-DDTHH:MM:SS.sssZ`.
- *
- * Compiled once per result-page header (the header repeats on every page; the caller caches by its text) into
- * one converter per column, so a row costs one call per value and no intermediate object. Pure.
+ * `csv-lines.ts` applies them to the values it cannot copy as they are. Pure.
  */
 import type { JsonSchema } from '../singer/catalog.js';
 import { type Normaliser, normaliserFor } from './coerce.js';
-import type { SfRecord } from './runner.js';
 
 const NUMERIC = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
 
@@ -34,32 +31,7 @@ function untyped(schema: JsonSchema): boolean {
   return schema.type === undefined && schema.anyOf === undefined && schema.format === undefined;
 }
 
-/** Builds the record for one CSV row. */
-export type RowCoercer = (row: string[]) => SfRecord;
-
-/**
- * The row coercer for a page whose header is `header`: columns the schema does not know are dropped, fields of
- * the schema missing from a short row are null.
- */
-export function compileCsvCoercer(header: string[], schema: JsonSchema): RowCoercer {
-  const properties = schema.properties ?? {};
-  const names: string[] = [];
-  const indexes: number[] = [];
-  const converters: Normaliser[] = [];
-  header.forEach((name, index) => {
-    const property = properties[name];
-    if (!property) return;
-    names.push(name);
-    indexes.push(index);
-    converters.push(untyped(property) ? normaliseAnyCsv : normaliserFor(property, 'csv'));
-  });
-  const count = names.length;
-  return (row) => {
-    const record: SfRecord = {};
-    for (let k = 0; k < count; k++) {
-      const raw = row[indexes[k] as number];
-      record[names[k] as string] = raw === undefined ? null : (converters[k] as Normaliser)(raw);
-    }
-    return record;
-  };
+/** The converter of one CSV column's text, chosen from the column's schema property. */
+export function csvConverter(property: JsonSchema): Normaliser {
+  return untyped(property) ? normaliseAnyCsv : normaliserFor(property, 'csv');
 }

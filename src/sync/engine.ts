@@ -177,7 +177,15 @@ export async function runSync(options: SyncOptions): Promise<void> {
     let sinceState = 0;
     let finished = false;
     try {
-      for await (const item of runner.run({ client, config, plan: run.plan, logger, signal: stop.signal })) {
+      const context = {
+        client,
+        config,
+        plan: run.plan,
+        logger,
+        signal: stop.signal,
+        recordPrefix: () => recordPrefix(plan.stream, now().toISOString(), version),
+      };
+      for await (const item of runner.run(context)) {
         await header();
         if (item.type === 'records') {
           const records = item.records;
@@ -195,6 +203,11 @@ export async function runSync(options: SyncOptions): Promise<void> {
           count += records.length;
           run.last = records[records.length - 1] as SfRecord;
           progress?.records(plan.stream, records.length, item.total);
+        } else if (item.type === 'lines') {
+          if (writer.appendBytes(item.lines)) await writer.flush();
+          count += item.count;
+          sinceState += item.count;
+          progress?.records(plan.stream, item.count, item.total);
         } else {
           Object.assign(run.bookmark, item.bookmark);
           // A null in a checkpoint clears that resume point (e.g. a Bulk job fully read).

@@ -33,6 +33,11 @@ export type RunnerItem =
       records: SfRecord[] /** Total rows Salesforce announced, when it did. */;
       total?: number;
     }
+  /**
+   * RECORD lines already encoded (UTF-8, each ending in `\n`, each begun with `recordPrefix()`), for runners
+   * that turn rows straight into lines. Unordered runners only: the engine takes no position from them.
+   */
+  | { type: 'lines'; lines: Buffer; count: number; total?: number }
   /** A resume point: merged into the stream's bookmark; the engine emits STATE when its threshold allows. */
   | {
       type: 'checkpoint';
@@ -50,6 +55,8 @@ export interface RunnerContext {
   plan: StreamPlan;
   logger: Logger;
   signal: AbortSignal;
+  /** The head of this stream's RECORD lines, up to `"record":`, stamped with the current time. */
+  recordPrefix: () => string;
 }
 
 export interface QueryRunner {

@@ -22,10 +22,11 @@ import {
   openResultPage,
   pollDelayMs,
   pollJob,
-  readPageRecords,
+  readPage,
   resultPages,
 } from '../../src/salesforce/bulk2.js';
 import { type Authenticator, SalesforceClient, type Session } from '../../src/salesforce/client.js';
+import { CsvLineDecoder, compileLinePlan } from '../../src/sync/csv-lines.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -114,19 +115,27 @@ function pagedServer(options: { cutFirst?: boolean; expireAfterPage1?: boolean; 
   return handler;
 }
 
+const TEXT_SCHEMA = { type: 'object', properties: { Id: { type: 'string' }, Name: { type: 'string' } } };
+
 async function readAll(client: SalesforceClient, options = { maxRecords: 10, gzip: false, parallel: 2 }) {
   const ids: string[] = [];
   const names: string[] = [];
   for await (const page of resultPages(client, '750x', null, options)) {
     const reopen = () => openResultPage(client, '750x', page.locator, options);
-    for await (const batch of readPageRecords(client, page, {
-      onHeader: (header) => (r: string[]) => Object.fromEntries(header.map((h, k) => [h, r[k]])),
-      batchSize: 3,
-      reopen,
-    })) {
-      for (const record of batch) {
-        ids.push(record.Id as string);
-        names.push(record.Name as string);
+    const decoder = (skip: number) =>
+      new CsvLineDecoder({
+        plan: (header) => compileLinePlan(header, TEXT_SCHEMA, null),
+        prefix: () => '{"type":"RECORD","stream":"X","record":',
+        skip,
+        batchBytes: 200,
+      });
+    for await (const batch of readPage(client, page, { decoder, reopen })) {
+      const lines = batch.lines.toString('utf8').split('\n').slice(0, -1);
+      expect(lines).toHaveLength(batch.count);
+      for (const line of lines) {
+        const { record } = JSON.parse(line) as { record: { Id: string; Name: string } };
+        ids.push(record.Id);
+        names.push(record.Name);
       }
     }
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileCsvCoercer } from '../../src/sync/csv-coerce.js';
+import { csvConverter } from '../../src/sync/csv-coerce.js';
+import { CsvLineDecoder, compileLinePlan } from '../../src/sync/csv-lines.js';
 
 const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: ['null', type], ...extra });
 
@@ -49,19 +50,27 @@ describe('CSV coercion', () => {
     ['anyType date stays text', {}, '2024-01-31', '2024-01-31'],
     ['anyType empty', {}, '', null],
   ])('%s', (_name, schema, raw, expected) => {
-    const coerce = compileCsvCoercer(['Field'], { properties: { Field: schema } });
-    expect(coerce([raw])).toEqual({ Field: expected });
+    expect(csvConverter(schema)(raw)).toEqual(expected);
   });
 
   it('builds records by header, dropping columns the schema does not know', () => {
-    const coerce = compileCsvCoercer(['Id', 'Extra', 'IsDeleted', 'AnnualRevenue'], {
+    const schema = {
       properties: {
         Id: { type: 'string' },
         IsDeleted: nullable('boolean'),
         AnnualRevenue: nullable('number'),
       },
+    };
+    const decoder = new CsvLineDecoder({
+      plan: (header) => compileLinePlan(header, schema, null),
+      prefix: () => '{"record":',
     });
-    expect(coerce(['001', 'x', 'false', ''])).toEqual({ Id: '001', IsDeleted: false, AnnualRevenue: null });
-    expect(coerce(['002'])).toEqual({ Id: '002', IsDeleted: null, AnnualRevenue: null });
+    decoder.write(Buffer.from('"Id","Extra","IsDeleted","AnnualRevenue"\n"001","x","false",""\n"002"\n'));
+    decoder.end();
+    const lines = decoder.take()?.lines.toString('utf8').trim().split('\n') ?? [];
+    expect(lines.map((line) => JSON.parse(line).record)).toEqual([
+      { Id: '001', IsDeleted: false, AnnualRevenue: null },
+      { Id: '002', IsDeleted: null, AnnualRevenue: null },
+    ]);
   });
 });

@@ -14,7 +14,13 @@
  */
 import { ApiError, TapError } from '../../errors.js';
 import { checkBulkQuota, recordBulkUsage } from '../../salesforce/bulk-limits.js';
-import { BULK1_REFUSALS, Bulk1JobFailed, type Bulk1Resume, runBulk1Job } from '../../salesforce/bulk1.js';
+import {
+  BULK1_REFUSALS,
+  Bulk1JobFailed,
+  type Bulk1Resume,
+  noRecordsHeader,
+  runBulk1Job,
+} from '../../salesforce/bulk1.js';
 import {
   BulkJobFailed,
   createJob,
@@ -22,12 +28,12 @@ import {
   getJob,
   openResultPage,
   pollJob,
-  readPageRecords,
+  readPage,
   resultPages,
 } from '../../salesforce/bulk2.js';
 import { buildSoql, type KeyType } from '../../salesforce/soql.js';
 import type { StreamBookmark } from '../../singer/state.js';
-import { compileCsvCoercer, type RowCoercer } from '../csv-coerce.js';
+import { CsvLineDecoder, compileLinePlan, type LineBatch, type LinePlan } from '../csv-lines.js';
 import type { QueryRunner, RunnerContext, RunnerItem, SfRecord } from '../runner.js';
 import { restRunner } from './rest.js';
 
@@ -45,9 +51,6 @@ export interface Bulk2Resume {
 }
 
 export type BulkResume = Bulk2Resume | Bulk1Resume;
-
-/** Records per RECORD batch handed to the engine. */
-const BATCH = 1000;
 
 export const bulkRunner: QueryRunner = {
   name: 'BULK',
@@ -131,25 +134,38 @@ function bulkSoql(context: RunnerContext): string {
   });
 }
 
-/** One coercer per distinct header (every page repeats the same header). */
-function coercerCache(context: RunnerContext): (header: string[]) => RowCoercer {
-  const cache = new Map<string, RowCoercer>();
-  return (header) => {
+/**
+ * The decoder factory for one job's result pages: one line plan per distinct header (every page repeats the
+ * same header), replication-key values capped at `cap()`.
+ */
+function decoders(context: RunnerContext, cap: () => string): (skip: number) => CsvLineDecoder {
+  const { plan } = context;
+  const cache = new Map<string, LinePlan>();
+  const planFor = (header: string[]): LinePlan | null => {
+    if (noRecordsHeader(header)) return null;
     const key = header.join(',');
-    let coerce = cache.get(key);
-    if (!coerce) {
-      const missing = context.plan.fields.filter((f) => !header.includes(f));
+    let compiled = cache.get(key);
+    if (!compiled) {
+      const missing = plan.fields.filter((f) => !header.includes(f));
       if (missing.length > 0) {
-        throw new TapError(
-          'data',
-          `${context.plan.stream}: Bulk results lack selected fields ${missing.join(', ')}`,
-        );
+        throw new TapError('data', `${plan.stream}: Bulk results lack selected fields ${missing.join(', ')}`);
       }
-      coerce = compileCsvCoercer(header, context.plan.schema);
-      cache.set(key, coerce);
+      compiled = compileLinePlan(header, plan.schema, plan.replicationKey);
+      cache.set(key, compiled);
     }
-    return coerce;
+    return compiled;
   };
+  return (skip) => new CsvLineDecoder({ plan: planFor, prefix: context.recordPrefix, skip, cap: cap() });
+}
+
+function later(a: string | null, b: string | null): string | null {
+  return a === null || (b !== null && b > a) ? b : a;
+}
+
+function linesItem(batch: LineBatch, total?: number): RunnerItem {
+  return total === undefined
+    ? { type: 'lines', lines: batch.lines, count: batch.count }
+    : { type: 'lines', lines: batch.lines, count: batch.count, total };
 }
 
 async function* runVersion2(context: RunnerContext): AsyncGenerator<RunnerItem> {
@@ -228,15 +244,15 @@ async function* runVersion2(context: RunnerContext): AsyncGenerator<RunnerItem> 
       parallel: config.bulk.parallelDownloads,
       signal,
     };
-    const onHeader = coercerCache(context);
+    const decoder = decoders(context, () => current.signpost);
     let highest = current.highest;
     let pagesRead = 0;
     try {
       for await (const page of resultPages(client, current.jobId, current.locator, options)) {
         const reopen = () => openResultPage(client, current.jobId, page.locator, options);
-        for await (const records of readPageRecords(client, page, { onHeader, batchSize: BATCH, reopen })) {
-          if (rk) highest = highestKey(records, rk, highest, current.signpost);
-          yield { type: 'records', records, total };
+        for await (const batch of readPage(client, page, { decoder, reopen })) {
+          highest = later(highest, batch.highest);
+          yield linesItem(batch, total);
         }
         pagesRead++;
         if (page.next) {
@@ -273,19 +289,17 @@ async function* runVersion1(context: RunnerContext): AsyncGenerator<RunnerItem> 
   const saved = savedResume(plan.bookmark, '1.0') as Bulk1Resume | null;
   let highest: string | null = saved?.highest ?? null;
   let cap = saved?.signpost ?? plan.signpost;
-  const onHeader = coercerCache(context);
   let wrote = false;
   try {
     for await (const item of runBulk1Job(context, {
       soql: bulkSoql(context),
       saved,
-      onHeader,
-      batchSize: BATCH,
+      decoder: decoders(context, () => cap),
     })) {
-      if (item.type === 'records') {
+      if (item.type === 'batch') {
         wrote = true;
-        if (rk) highest = highestKey(item.records, rk, highest, cap);
-        yield { type: 'records', records: item.records, total: item.total };
+        highest = later(highest, item.batch.highest);
+        yield linesItem(item.batch);
       } else {
         cap = item.resume.signpost;
         yield { type: 'checkpoint', bookmark: { bulk: { ...item.resume, highest } } };

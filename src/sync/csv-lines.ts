@@ -276,7 +276,21 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
           if ((end >= to || buf[end] === LF) && b > a && buf[b - 1] === CR) b--;
         }
         if (plan !== null && !this.dropRows && column < plan.kinds.length) {
-          this.field(plan, column, buf, a, b, flags, end, strayEnd);
+          if (plan.kinds[column] === Kind.Text && flags === 0 && a !== b && column !== plan.keyColumn) {
+            // The common case, inline: `,"Key":"bytes"`.
+            const key = plan.keys[column] as Buffer;
+            const length = key.length;
+            this.room(length + b - a + 2);
+            const out = this.out;
+            let used = this.used;
+            for (let k = 0; k < length; k++) out[used++] = key[k] as number;
+            out[used++] = QUOTE;
+            for (let k = a; k < b; k++) out[used++] = buf[k] as number;
+            out[used++] = QUOTE;
+            this.used = used;
+          } else {
+            this.field(plan, column, buf, a, b, flags, end, strayEnd);
+          }
         }
         column++;
         if (flags & STRAY) end = strayEnd;

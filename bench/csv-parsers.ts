@@ -1,6 +1,8 @@
 /*
  * CSV parser benchmark on the simulated org's Account result CSV (every field quoted, values with commas,
- * quotes, newlines and emoji, as Bulk 2.0 sends them).
+ * quotes, newlines and emoji, as Bulk 2.0 sends them). The last two candidates go all the way to RECORD
+ * lines: `records` is the record-object path (own parser, converters, JSON.stringify, UTF-8 encode) and
+ * `lines` the byte-to-byte path the Bulk runner uses.
  *
  *   npm run build && node_modules/.bin/node dist/bench/csv-parsers.js [rows=200000]   (KEEP=1 keeps the CSV)
  *
@@ -18,9 +20,13 @@ import { inferSchema, initParser, type Parser } from 'udsv';
 import { OrgData } from '../org/data/store.js';
 import { compile } from '../org/query.js';
 import { csvWriter } from '../org/serialize.js';
+import { mapField } from '../src/discovery/field-schema.js';
 import { CsvParser } from '../src/salesforce/csv.js';
+import type { JsonSchema } from '../src/singer/catalog.js';
+import { csvConverter } from '../src/sync/csv-coerce.js';
+import { CsvLineDecoder, compileLinePlan } from '../src/sync/csv-lines.js';
 
-const CANDIDATES = ['own', 'csv-parse', 'papaparse', 'udsv'] as const;
+const CANDIDATES = ['own', 'csv-parse', 'papaparse', 'udsv', 'records', 'lines'] as const;
 type Candidate = (typeof CANDIDATES)[number];
 
 interface Result {
@@ -32,13 +38,26 @@ interface Result {
 
 const CHUNK = 64 * 1024;
 
-async function writeAccountCsv(path: string, rows: number): Promise<number> {
-  const data = new OrgData({ seed: 7, records: { Account: rows }, extraObjects: 0 });
+function accountFields(data: OrgData) {
   const store = data.get('Account');
   if (!store) throw new Error('the org has no Account');
-  const fields = store.def.fields
-    .filter((f) => !['address', 'location', 'base64'].includes(f.type))
-    .map((f) => f.name);
+  return { store, defs: store.def.fields.filter((f) => !['address', 'location', 'base64'].includes(f.type)) };
+}
+
+/** The Account schema the tap discovers for Bulk, for the two sync-path candidates. */
+function accountSchema(): JsonSchema {
+  const { defs } = accountFields(new OrgData({ seed: 7, records: { Account: 1 }, extraObjects: 0 }));
+  const properties: Record<string, JsonSchema> = {};
+  for (const field of defs) properties[field.name] = mapField('Account', field, 'BULK').schema;
+  return { type: 'object', properties };
+}
+
+const PREFIX = '{"type":"RECORD","stream":"Account","time_extracted":"2026-01-01T00:00:00.000Z","record":';
+
+async function writeAccountCsv(path: string, rows: number): Promise<number> {
+  const data = new OrgData({ seed: 7, records: { Account: rows }, extraObjects: 0 });
+  const { store, defs } = accountFields(data);
+  const fields = defs.map((f) => f.name);
   const compiled = compile(`SELECT ${fields.join(', ')} FROM Account`, data, true);
   const { header, row } = csvWriter(compiled);
   const out = createWriteStream(path);
@@ -67,6 +86,60 @@ async function runOwn(path: string): Promise<number> {
   for await (const chunk of createReadStream(path, { highWaterMark: CHUNK }))
     parser.write(chunk as Buffer, onRow);
   parser.end(onRow);
+  return rows;
+}
+
+/** The record path: rows parsed into strings, converted into a record object, JSON.stringify, encoded. */
+async function runRecords(path: string): Promise<number> {
+  const schema = accountSchema();
+  const properties = schema.properties ?? {};
+  const out = Buffer.allocUnsafe(2 * 2 ** 20);
+  let used = 0;
+  let rows = 0;
+  let build: ((row: string[]) => Record<string, unknown>) | null = null;
+  const parser = new CsvParser();
+  const onRow = (fields: string[]) => {
+    rows++;
+    if (!build) {
+      const columns = fields.map((name, index) => ({
+        name,
+        index,
+        convert: csvConverter(properties[name] ?? {}),
+      }));
+      build = (row) => {
+        const record: Record<string, unknown> = {};
+        for (const { name, index, convert } of columns) record[name] = convert(row[index] ?? '');
+        return record;
+      };
+      return;
+    }
+    const line = `${PREFIX}${JSON.stringify(build(fields))}}\n`;
+    if (used + line.length * 3 > out.length) used = 0;
+    used += out.write(line, used);
+  };
+  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK }))
+    parser.write(chunk as Buffer, onRow);
+  parser.end(onRow);
+  return rows;
+}
+
+/** The sync path: CSV bytes straight to RECORD line bytes (`src/sync/csv-lines.ts`). */
+async function runLines(path: string): Promise<number> {
+  const schema = accountSchema();
+  const decoder = new CsvLineDecoder({
+    plan: (header) => compileLinePlan(header, schema, 'SystemModstamp'),
+    prefix: () => PREFIX,
+  });
+  let rows = 1;
+  const drain = () => {
+    for (let batch = decoder.take(); batch; batch = decoder.take()) rows += batch.count;
+  };
+  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK })) {
+    decoder.write(chunk as Buffer);
+    drain();
+  }
+  decoder.end();
+  drain();
   return rows;
 }
 
@@ -114,7 +187,14 @@ async function runCandidate(candidate: Candidate, path: string): Promise<Result>
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 20);
   const started = performance.now();
-  const run = { own: runOwn, 'csv-parse': runCsvParse, papaparse: runPapa, udsv: runUdsv }[candidate];
+  const run = {
+    own: runOwn,
+    'csv-parse': runCsvParse,
+    papaparse: runPapa,
+    udsv: runUdsv,
+    records: runRecords,
+    lines: runLines,
+  }[candidate];
   const rows = await run(path);
   const ms = performance.now() - started;
   clearInterval(sampler);

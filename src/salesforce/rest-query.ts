@@ -49,3 +49,18 @@ export async function* queryAllPages(
     }
   }
 }
+
+/**
+ * One query page's body as bytes, unparsed (for callers that parse it elsewhere, e.g. in a worker thread).
+ * The body is read inside the client's retry, like `client.json`, so a body cut short is fetched again.
+ */
+export async function queryPageBytes(
+  client: SalesforceClient,
+  path: string,
+  options: { label: string; signal?: AbortSignal },
+): Promise<Uint8Array> {
+  return client.withRetry({ label: options.label, signal: options.signal }, async () => {
+    const response = await client.request({ path, label: options.label, signal: options.signal });
+    return new Uint8Array(await response.arrayBuffer());
+  });
+}

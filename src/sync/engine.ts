@@ -71,7 +71,8 @@ interface StreamRun {
   plan: StreamPlan;
   /** The stream's bookmark as of the records written so far. */
   bookmark: StreamBookmark;
-  last: SfRecord | null;
+  /** The position value (see `positionValue`) of the last record written, once one was. */
+  last: { value: unknown } | null;
 }
 
 /** Syncs every selected stream of the catalog. */
@@ -96,18 +97,21 @@ export async function runSync(options: SyncOptions): Promise<void> {
   const threshold = Math.max(1, config.threshold);
   const active = new Map<string, StreamRun>();
 
-  const positionOf = (run: StreamRun, record: SfRecord): void => {
+  /** What a record's place in an ordered stream is: its replication-key value, or its Id without a key. */
+  const positionValue = (plan: StreamPlan, record: SfRecord): unknown =>
+    plan.replicationKey ? record[plan.replicationKey] : record.Id;
+  /** Moves the bookmark to a record's position value. */
+  const advance = (run: StreamRun, value: unknown): void => {
     const { plan } = run;
     if (plan.replicationKey) {
-      const value = record[plan.replicationKey];
       if (typeof value === 'string') {
         run.bookmark[plan.replicationKey] = capAtSignpost(
           later(run.bookmark[plan.replicationKey] as string | undefined, value) as string,
           plan.signpost,
         );
       }
-    } else if (typeof record.Id === 'string') {
-      run.bookmark.last_id = record.Id;
+    } else if (typeof value === 'string') {
+      run.bookmark.last_id = value;
     }
   };
 
@@ -184,6 +188,7 @@ export async function runSync(options: SyncOptions): Promise<void> {
         logger,
         signal: stop.signal,
         recordPrefix: () => recordPrefix(plan.stream, now().toISOString(), version),
+        orderedLines: runner.ordered,
       };
       for await (const item of runner.run(context)) {
         await header();
@@ -194,20 +199,42 @@ export async function runSync(options: SyncOptions): Promise<void> {
           for (const record of records) {
             if (writer.append(prefix + JSON.stringify(record) + RECORD_SUFFIX)) await writer.flush();
             if (++sinceState >= threshold && runner.ordered) {
-              positionOf(run, record);
+              advance(run, positionValue(plan, record));
               commit(run);
               await appendState();
               sinceState = 0;
             }
           }
           count += records.length;
-          run.last = records[records.length - 1] as SfRecord;
+          run.last = { value: positionValue(plan, records[records.length - 1] as SfRecord) };
           progress?.records(plan.stream, records.length, item.total);
         } else if (item.type === 'lines') {
-          if (writer.appendBytes(item.lines)) await writer.flush();
-          count += item.count;
-          sinceState += item.count;
-          progress?.records(plan.stream, item.count, item.total);
+          const { ends, positions, count: n } = item;
+          if (ends && positions && runner.ordered) {
+            // As for records: STATE right after the line of every `threshold`-th record, with its position.
+            let from = 0;
+            let i = 0;
+            for (let at = i + Math.max(1, threshold - sinceState) - 1; at < n; at = i + threshold - 1) {
+              const end = ends[at] as number;
+              if (writer.appendBytes(item.lines.subarray(from, end))) await writer.flush();
+              advance(run, positions[at]);
+              commit(run);
+              await appendState();
+              sinceState = 0;
+              from = end;
+              i = at + 1;
+            }
+            if (i < n) {
+              if (writer.appendBytes(item.lines.subarray(from))) await writer.flush();
+              sinceState += n - i;
+            }
+            if (n > 0) run.last = { value: positions[n - 1] };
+          } else {
+            if (writer.appendBytes(item.lines)) await writer.flush();
+            sinceState += n;
+          }
+          count += n;
+          progress?.records(plan.stream, n, item.total);
         } else {
           Object.assign(run.bookmark, item.bookmark);
           // A null in a checkpoint clears that resume point (e.g. a Bulk job fully read).
@@ -234,7 +261,7 @@ export async function runSync(options: SyncOptions): Promise<void> {
     if (!finished) return;
 
     await header();
-    if (run.last && runner.ordered) positionOf(run, run.last);
+    if (run.last && runner.ordered) advance(run, run.last.value);
     if (full) {
       writer.append(line(activateVersionMessage(plan.stream, version as number)));
       run.bookmark = finishedFullTable(version as number);
@@ -270,7 +297,7 @@ export async function runSync(options: SyncOptions): Promise<void> {
   if (writer.broken) throw writer.broken;
   // Streams cut short keep the position of the last record written: every line before this STATE is complete.
   for (const run of active.values()) {
-    if (run.last && runner.ordered) positionOf(run, run.last);
+    if (run.last && runner.ordered) advance(run, run.last.value);
     commit(run);
   }
   if (active.size === 0) state.currently_syncing = null;

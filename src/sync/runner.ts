@@ -35,9 +35,20 @@ export type RunnerItem =
     }
   /**
    * RECORD lines already encoded (UTF-8, each ending in `\n`, each begun with `recordPrefix()`), for runners
-   * that turn rows straight into lines. Unordered runners only: the engine takes no position from them.
+   * that turn rows straight into lines. From an unordered runner the engine takes no position from them; an
+   * ordered runner adds `ends` and `positions` (given `orderedLines` in its context), so STATE can fall
+   * between any two records, as with `records`.
    */
-  | { type: 'lines'; lines: Buffer; count: number; total?: number }
+  | {
+      type: 'lines';
+      lines: Buffer;
+      count: number;
+      total?: number;
+      /** `ends[i]`: the byte offset in `lines` just past record i's line. */
+      ends?: Uint32Array;
+      /** Record i's position: its replication-key value (normalised) or, without a key, its Id; else null. */
+      positions?: Array<string | null>;
+    }
   /** A resume point: merged into the stream's bookmark; the engine emits STATE when its threshold allows. */
   | {
       type: 'checkpoint';
@@ -57,6 +68,11 @@ export interface RunnerContext {
   signal: AbortSignal;
   /** The head of this stream's RECORD lines, up to `"record":`, stamped with the current time. */
   recordPrefix: () => string;
+  /**
+   * The engine takes `lines` items with `ends` and `positions` from this (ordered) runner. Unset when a runner
+   * uses another's items itself (the Bulk runner's REST fallback reads `records`).
+   */
+  orderedLines?: boolean;
 }
 
 export interface QueryRunner {

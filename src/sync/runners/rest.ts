@@ -8,6 +8,8 @@ import type { SalesforceClient } from '../../salesforce/client.js';
 import { type QueryPage, queryAllPages, queryAllPath } from '../../salesforce/rest-query.js';
 import { buildSoql, chunkFields, type KeyType, type SoqlOptions } from '../../salesforce/soql.js';
 import { compileCoercer } from '../coerce.js';
+import { pageWorkerCount } from '../page-pool.js';
+import { queryAllLines } from '../rest-pages.js';
 import type { QueryRunner, RunnerContext, RunnerItem, SfRecord } from '../runner.js';
 
 /** URI + headers must stay under 16 384 bytes; leave room for the headers (the bearer token above all). */
@@ -67,12 +69,47 @@ async function* runRest(context: RunnerContext): AsyncGenerator<RunnerItem> {
           signal,
           logger,
         );
+  // Pages of one query, as the engine's lines when it takes them from this runner, through page workers.
+  const workers = context.orderedLines ? pageWorkerCount() : 0;
+  const setup = { schema: plan.schema, fields: plan.fields, position: rk ?? (hasId ? 'Id' : null) };
+  if (groups.length === 1 && workers > 0)
+    logger.debug(
+      { stream: plan.stream, workers },
+      `${plan.stream}: pages after the first converted in ${workers} workers`,
+    );
+  /** Each page as one runner item, with the replication-key value of its last record (null if none). */
+  async function* items(options: SoqlOptions): AsyncGenerator<{ item: RunnerItem; tail: string | null }> {
+    if (groups.length === 1 && workers > 0) {
+      const lines = queryAllLines(client, buildSoql(options), {
+        label: `query ${plan.object}`,
+        signal,
+        setup,
+        prefix: context.recordPrefix,
+        workers,
+      });
+      for await (const page of lines) {
+        if (page.count === 0) continue;
+        const { count, total, ends, positions } = page;
+        yield {
+          item: { type: 'lines', lines: page.lines, count, total, ends, positions },
+          tail: rk ? (positions[count - 1] ?? null) : null,
+        };
+      }
+      return;
+    }
+    for await (const page of pages(options)) {
+      const records = take(page, coerce);
+      const tail = rk ? records[records.length - 1]?.[rk] : null;
+      yield {
+        item: { type: 'records', records, total: page.total },
+        tail: typeof tail === 'string' ? tail : null,
+      };
+    }
+  }
 
   if (!rk) {
     const afterId = hasId && typeof plan.bookmark.last_id === 'string' ? plan.bookmark.last_id : null;
-    for await (const page of pages({ ...base, afterId })) {
-      yield { type: 'records', records: take(page, coerce), total: page.total };
-    }
+    for await (const { item } of items({ ...base, afterId })) yield item;
     return;
   }
 
@@ -82,17 +119,15 @@ async function* runRest(context: RunnerContext): AsyncGenerator<RunnerItem> {
     const window = windows.shift() as Window;
     let last: string | null = null;
     try {
-      for await (const page of pages({
+      for await (const { item, tail } of items({
         ...base,
         replicationKey: rk,
         keyType,
         start: window.start,
         end: window.end,
       })) {
-        const records = take(page, coerce);
-        const tail = records[records.length - 1];
-        if (tail && typeof tail[rk] === 'string') last = tail[rk] as string;
-        yield { type: 'records', records, total: page.total };
+        if (tail !== null) last = tail;
+        yield item;
       }
     } catch (error) {
       if (!(error instanceof ApiError && error.errorCode === 'QUERY_TIMEOUT')) throw error;

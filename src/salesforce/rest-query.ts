@@ -50,17 +50,46 @@ export async function* queryAllPages(
   }
 }
 
+/** Where `queryPageBytes` gets the memory for page bodies, so that it can be used again. */
+export interface ByteBuffers {
+  /** A buffer of at least `min` bytes (0: of the size the caller expects a page to need). */
+  take(min: number): ArrayBuffer;
+  /** A buffer no longer used. */
+  give(buffer: ArrayBuffer): void;
+}
+
 /**
  * One query page's body as bytes, unparsed (for callers that parse it elsewhere, e.g. in a worker thread).
- * The body is read inside the client's retry, like `client.json`, so a body cut short is fetched again.
+ * The body is read inside the client's retry, like `client.json`, so a body cut short is fetched again. With
+ * `buffers` the body is read into a buffer taken from there (the view starts at its first byte), instead of
+ * a new one per page.
  */
 export async function queryPageBytes(
   client: SalesforceClient,
   path: string,
-  options: { label: string; signal?: AbortSignal },
+  options: { label: string; signal?: AbortSignal; buffers?: ByteBuffers },
 ): Promise<Uint8Array> {
+  const { buffers } = options;
   return client.withRetry({ label: options.label, signal: options.signal }, async () => {
     const response = await client.request({ path, label: options.label, signal: options.signal });
-    return new Uint8Array(await response.arrayBuffer());
+    if (!buffers || !response.body) return new Uint8Array(await response.arrayBuffer());
+    let bytes = new Uint8Array(buffers.take(0));
+    let used = 0;
+    try {
+      for await (const chunk of response.body) {
+        if (used + chunk.length > bytes.length) {
+          const grown = new Uint8Array(buffers.take(Math.max(bytes.length * 2, used + chunk.length)));
+          grown.set(bytes.subarray(0, used));
+          buffers.give(bytes.buffer as ArrayBuffer);
+          bytes = grown;
+        }
+        bytes.set(chunk, used);
+        used += chunk.length;
+      }
+    } catch (error) {
+      buffers.give(bytes.buffer as ArrayBuffer);
+      throw error;
+    }
+    return bytes.subarray(0, used);
   });
 }

@@ -13,7 +13,7 @@ import { MalformedPage, type PageHead, type PageLines, type PageSetup } from './
 export type ToWorker =
   | { kind: 'setup'; key: number; setup: PageSetup }
   | { kind: 'forget'; key: number }
-  | { kind: 'page'; job: number; key: number; prefix: string; bytes: ArrayBuffer };
+  | { kind: 'page'; job: number; key: number; prefix: string; bytes: ArrayBuffer; length: number };
 
 type FromWorker =
   | { kind: 'head'; job: number; head: PageHead }
@@ -22,6 +22,8 @@ type FromWorker =
       job: number;
       bytes: ArrayBuffer;
       used: number;
+      /** The page's own buffer, handed back for the next page. */
+      input: ArrayBuffer;
       ends: Uint32Array;
       positions: Array<string | null>;
       count: number;
@@ -31,13 +33,13 @@ type FromWorker =
 /** A page handed to a worker: its head once parsed, its lines once written. */
 export interface PageJob {
   head: Promise<PageHead>;
-  lines: Promise<PageLines>;
+  lines: Promise<PageLines & { input?: ArrayBuffer }>;
 }
 
 interface Pending {
   headSettled: boolean;
   resolveHead: (head: PageHead) => void;
-  resolveLines: (lines: PageLines) => void;
+  resolveLines: (lines: PageLines & { input?: ArrayBuffer }) => void;
   reject: (error: unknown) => void;
 }
 
@@ -106,6 +108,7 @@ class PagePool {
         ends: message.ends,
         positions: message.positions,
         count: message.count,
+        input: message.input,
       });
     } else {
       pending.reject(
@@ -145,13 +148,13 @@ class PagePool {
     const job = this.nextJob++;
     let resolveHead!: (head: PageHead) => void;
     let rejectHead!: (error: unknown) => void;
-    let resolveLines!: (lines: PageLines) => void;
+    let resolveLines!: (lines: PageLines & { input?: ArrayBuffer }) => void;
     let rejectLines!: (error: unknown) => void;
     const head = new Promise<PageHead>((resolve, reject) => {
       resolveHead = resolve;
       rejectHead = reject;
     });
-    const lines = new Promise<PageLines>((resolve, reject) => {
+    const lines = new Promise<PageLines & { input?: ArrayBuffer }>((resolve, reject) => {
       resolveLines = resolve;
       rejectLines = reject;
     });
@@ -176,14 +179,15 @@ class PagePool {
     for (const member of this.members) if (member.pending.size < chosen.pending.size) chosen = member;
     this.turn++;
     chosen.pending.set(job, pending);
-    // A page that does not own its whole buffer is copied out first, so the transfer takes only the page.
+    // The page's whole buffer is transferred (the view starts at its first byte, or is copied out first).
     const own =
-      bytes.byteOffset === 0 &&
-      bytes.byteLength === bytes.buffer.byteLength &&
-      bytes.buffer instanceof ArrayBuffer
-        ? (bytes.buffer as ArrayBuffer)
+      bytes.byteOffset === 0 && bytes.buffer instanceof ArrayBuffer
+        ? bytes.buffer
         : (bytes.slice().buffer as ArrayBuffer);
-    chosen.worker.postMessage({ kind: 'page', job, key, prefix, bytes: own } satisfies ToWorker, [own]);
+    chosen.worker.postMessage(
+      { kind: 'page', job, key, prefix, bytes: own, length: bytes.byteLength } satisfies ToWorker,
+      [own],
+    );
     return { head, lines };
   }
 

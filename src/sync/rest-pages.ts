@@ -8,7 +8,7 @@
  */
 import { ApiError } from '../errors.js';
 import { Retriable, type SalesforceClient } from '../salesforce/client.js';
-import { queryAllPath, queryPageBytes } from '../salesforce/rest-query.js';
+import { type ByteBuffers, queryAllPath, queryPageBytes } from '../salesforce/rest-query.js';
 import {
   compilePageLines,
   MalformedPage,
@@ -57,6 +57,7 @@ export async function* queryAllLines(
   const depth = Math.max(2, options.workers + 1);
   let local: ReturnType<typeof compilePageLines> | null = null;
   let lease: PoolLease | null = null;
+  const buffers = recycled(depth + 1);
 
   const malformed = (error: MalformedPage): Retriable =>
     new Retriable(new ApiError(`${label}: ${error.message}`, 200, undefined, { cause: error }));
@@ -80,28 +81,36 @@ export async function* queryAllLines(
   const load = (path: string): Promise<Loaded> => {
     const first = loads++ === 0;
     return client.withRetry({ label, signal }, async () => {
-      const bytes = await queryPageBytes(client, path, { label, signal });
+      const bytes = await queryPageBytes(client, path, { label, signal, buffers });
       signal.throwIfAborted();
       const sniffed = sniffHead(bytes);
       // The first page stays here when it is the only one (or says nothing before it is parsed).
       if (lease === null && (sniffed ? sniffed.done : first)) {
-        const { head, lines } = convertHere(bytes);
-        return { head, lines: Promise.resolve(lines) };
+        try {
+          const { head, lines } = convertHere(bytes);
+          return { head, lines: Promise.resolve(lines) };
+        } finally {
+          buffers.give(bytes.buffer as ArrayBuffer);
+        }
       }
       lease ??= leasePool(setup);
       const job = lease.submit(bytes, prefix());
+      if (sniffed) {
+        // Paging goes on at once; the parsed head must agree before the page's lines are used.
+        const checked = job.head.then((head) => {
+          if (!sameHead(sniffed, head))
+            throw new ApiError(`${label}: the page's head and its parsed content disagree`, 200);
+          return job.lines;
+        });
+        checked.catch(() => undefined);
+        return { head: sniffed, lines: checked };
+      }
       let head: PageHead;
       try {
         head = await job.head;
       } catch (error) {
-        if (error instanceof MalformedPage) {
-          if (sniffed) return { head: sniffed, lines: job.lines };
-          throw malformed(error);
-        }
+        if (error instanceof MalformedPage) throw malformed(error);
         throw error;
-      }
-      if (sniffed && !sameHead(sniffed, head)) {
-        throw new ApiError(`${label}: the page's head and its parsed content disagree`, 200);
       }
       return { head, lines: job.lines };
     });
@@ -110,7 +119,9 @@ export async function* queryAllLines(
   /** A page already handed over; one found malformed only after its head was read is fetched again here. */
   const linesOf = async (path: string, loaded: Loaded): Promise<PageLines> => {
     try {
-      return await loaded.lines;
+      const lines: PageLines & { input?: ArrayBuffer } = await loaded.lines;
+      if (lines.input) buffers.give(lines.input);
+      return lines;
     } catch (error) {
       if (!(error instanceof MalformedPage)) throw error;
       return client.withRetry({ label, signal }, async (attempt) => {
@@ -169,4 +180,28 @@ export async function* queryAllLines(
     await (lease as PoolLease | null)?.release();
     await Promise.all(queue.map(({ loaded }) => loaded.then((page) => page.lines).catch(() => undefined)));
   }
+}
+
+/**
+ * Page buffers used again: a page's bytes go to a worker and come back with its lines, so a stream allocates
+ * a few buffers instead of one per page (fewer garbage collections on the main thread). A new buffer is as
+ * large as the largest asked for so far.
+ */
+function recycled(keep: number): ByteBuffers {
+  let free: ArrayBuffer[] = [];
+  let size = 256 * 1024;
+  return {
+    take(min) {
+      const want = Math.max(min, size);
+      const index = free.findIndex((b) => b.byteLength >= want);
+      if (index >= 0) return free.splice(index, 1)[0] as ArrayBuffer;
+      size = want;
+      // Smaller buffers will not be asked for again.
+      free = free.filter((b) => b.byteLength >= size);
+      return new ArrayBuffer(size);
+    },
+    give(buffer) {
+      if (buffer.byteLength >= size && free.length < keep) free.push(buffer);
+    },
+  };
 }

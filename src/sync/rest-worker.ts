@@ -25,8 +25,10 @@ port.on('message', (message: ToWorker) => {
   const convert = streams.get(message.key);
   try {
     if (!convert) throw new Error(`no setup for stream ${message.key}`);
-    const lines: PageLines = convert(new Uint8Array(message.bytes), message.prefix, (head) =>
-      port.postMessage({ kind: 'head', job, head }),
+    const lines: PageLines = convert(
+      new Uint8Array(message.bytes, 0, message.length),
+      message.prefix,
+      (head) => port.postMessage({ kind: 'head', job, head }),
     );
     port.postMessage(
       {
@@ -37,8 +39,9 @@ port.on('message', (message: ToWorker) => {
         ends: lines.ends,
         positions: lines.positions,
         count: lines.count,
+        input: message.bytes,
       },
-      [lines.bytes.buffer as ArrayBuffer, lines.ends.buffer as ArrayBuffer],
+      [lines.bytes.buffer as ArrayBuffer, lines.ends.buffer as ArrayBuffer, message.bytes],
     );
   } catch (error) {
     port.postMessage({

@@ -1,18 +1,14 @@
+// Only what every command needs is imported here; each command loads the rest when it runs (`await import`),
+// so that --about, --discover and a config error do not pay for the sync engine, Mage mode or the auth
+// command, and --discover's login request leaves before discovery's own modules have loaded.
 import { Command, CommanderError, Option } from 'commander';
 import { ABOUT_FORMATS, type AboutFormat, packageInfo, renderAbout } from './about.js';
-import { runAuthCommand } from './auth-command.js';
 import { loadConfig, readJsonFile, type TapConfig } from './config.js';
-import { runDiscovery } from './discovery/discover.js';
 import { EXIT, exitCodeFor, TapError } from './errors.js';
 import { createLogger, type Logger, scrub, setLogger } from './log.js';
-import { isMageInvocation, runMage } from './mage.js';
-import { Progress } from './progress.js';
 import type { SalesforceClient } from './salesforce/client.js';
 import { openClient } from './salesforce/connect.js';
 import type { Catalog } from './singer/catalog.js';
-import { validateCatalog, validateState } from './singer/validate.js';
-import { runSync } from './sync/engine.js';
-import { runConnectionTest } from './test-connection.js';
 
 interface CliOptions {
   config?: string;
@@ -64,16 +60,34 @@ function buildProgram(): Command {
     .configureOutput({ outputError: () => {} });
 }
 
+/**
+ * False when every option is one of the CLI's own, which no Mage invocation is (Mage mode is a leading `mage`
+ * word or a flag only Mage passes): then Mage mode, and the sync engine it imports, are not loaded at all.
+ */
+export function mightBeMage(args: string[]): boolean {
+  if (args[0] === 'mage') return true;
+  const own = new Set(['-h', '--help']);
+  for (const option of buildProgram().options) {
+    if (option.short) own.add(option.short);
+    if (option.long) own.add(option.long);
+  }
+  return args.some((arg) => arg.startsWith('-') && !own.has(arg.split('=')[0] ?? ''));
+}
+
 /** Runs the tap. Never throws: failures print one line on stderr and set `process.exitCode`. */
 export async function main(argv: string[]): Promise<void> {
   try {
     if (argv[2] === 'auth') {
+      const { runAuthCommand } = await import('./auth-command.js');
       process.exitCode = await runAuthCommand(argv.slice(3));
       return;
     }
-    if (isMageInvocation(argv.slice(2))) {
-      process.exitCode = await runMage(argv.slice(2));
-      return;
+    if (mightBeMage(argv.slice(2))) {
+      const { isMageInvocation, runMage } = await import('./mage.js');
+      if (isMageInvocation(argv.slice(2))) {
+        process.exitCode = await runMage(argv.slice(2));
+        return;
+      }
     }
     await run(argv);
   } catch (error) {
@@ -146,15 +160,19 @@ async function run(argv: string[]): Promise<void> {
   const config = await loadConfig(opts.config);
 
   if (opts.test) {
+    const { runConnectionTest } = await import('./test-connection.js');
     process.exitCode = await runConnectionTest(config);
     return;
   }
 
   if (opts.discover) {
     if (catalogPath) logger.warn('--discover given with a catalog; discovering, not syncing');
-    const client = await openClient(config, logger);
-    const catalog = await runDiscovery({ config, client, logger });
-    await writeStdout(`${JSON.stringify(catalog, null, 2)}\n`);
+    // The login request goes out first; discovery's modules load while it is on the way.
+    const [client, { runDiscoveryJson }] = await Promise.all([
+      openClient(config, logger),
+      import('./discovery/discover.js'),
+    ]);
+    await writeStdout(await runDiscoveryJson({ config, client, logger }));
     return;
   }
 
@@ -176,6 +194,7 @@ async function catalogFromStreams(
   logger: Logger,
 ): Promise<Catalog> {
   const streams = requireStreams(config);
+  const { runDiscovery } = await import('./discovery/discover.js');
   const catalog = await runDiscovery({ config, client, logger });
   for (const entry of catalog.streams) {
     const root = entry.metadata.find((m) => m.breadcrumb.length === 0);
@@ -193,6 +212,11 @@ async function sync(
   logger: Logger,
 ) {
   if (!catalogPath) requireStreams(config);
+  const [{ validateCatalog, validateState }, { runSync }, { Progress }] = await Promise.all([
+    import('./singer/validate.js'),
+    import('./sync/engine.js'),
+    import('./progress.js'),
+  ]);
   const given = catalogPath
     ? validateCatalog(await readJsonFile(catalogPath, 'catalog'), `catalog file ${catalogPath}`)
     : null;
@@ -242,7 +266,7 @@ async function sync(
 }
 
 /** Writes to stdout and waits until it is handed to the OS; a closed reader is an 'output' error. */
-function writeStdout(text: string): Promise<void> {
+function writeStdout(text: string | Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       reject(

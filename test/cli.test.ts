@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { buildAbout, CAPABILITIES, renderAboutMarkdown, renderAboutText } from '../src/about.js';
+import { mightBeMage } from '../src/cli.js';
+import { isMageInvocation, MAGE_ONLY_FLAGS } from '../src/mage.js';
 import { renderSettingsTable, SETTINGS } from '../src/settings.js';
 import { ROOT, runTap, writeTempFiles } from './helpers/tap.js';
 
@@ -209,5 +211,36 @@ describe('config, catalog and state files', () => {
     ]);
     expect(run.code).toBe(3);
     expect(errorLine(run.stderr)).toBe('tap-salesforce: state file /nonexistent/state.json does not exist');
+  });
+});
+
+describe('Mage mode detection', () => {
+  it('given any Mage invocation, then the CLI loads Mage mode to check it', () => {
+    const invocations = [
+      ['mage', '--config', 'c.json'],
+      ...MAGE_ONLY_FLAGS.flatMap((flag) => [[flag, 'x'], [`${flag}=x`], ['--config', 'c.json', flag]]),
+    ];
+    for (const args of invocations) {
+      expect(isMageInvocation(args), args.join(' ')).toBe(true);
+      expect(mightBeMage(args), args.join(' ')).toBe(true);
+    }
+  });
+
+  it("given only the CLI's own options, then Mage mode is not loaded", () => {
+    for (const args of [
+      ['--config', 'c.json', '--discover'],
+      ['-c', 'c.json', '-d'],
+      ['--config=c.json', '--catalog', 'cat.json', '--state', 's.json'],
+      ['-c', 'c.json', '-p', 'props.json', '-s', 's.json'],
+      ['--about', '--format=json'],
+      ['--about', '--format', 'markdown'],
+      ['--test', '--config', 'c.json'],
+      ['--version'],
+      ['-V'],
+      ['-h'],
+      ['--help'],
+    ]) {
+      expect(mightBeMage(args), args.join(' ')).toBe(false);
+    }
   });
 });

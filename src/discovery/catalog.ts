@@ -8,6 +8,11 @@ import { chooseReplicationKey, keyPropertyFor } from './keys.js';
 export interface EntryOptions {
   apiType: ApiType;
   selectFieldsByDefault: boolean;
+  /**
+   * False: field schemas are the type table's own objects, not copies. Only for an entry that is serialised
+   * and dropped at once (`--discover`), never for one anybody may change.
+   */
+  copySchemas?: boolean;
 }
 
 /** Code-unit order: the same on every machine and locale. */
@@ -47,7 +52,7 @@ export function buildCatalogEntry(describe: SObjectDescribe, options: EntryOptio
   for (const field of fields) {
     if (field.name in properties) continue;
     const mapping = mapField(object, field, options.apiType);
-    properties[field.name] = copySchema(mapping.schema);
+    properties[field.name] = options.copySchemas === false ? mapping.schema : copySchema(mapping.schema);
     // Keys are written in alphabetical order, so that the output is sorted without sorting.
     const metadata: Record<string, unknown> = {
       inclusion: mapping.unsupported ? 'unsupported' : automatic.has(field.name) ? 'automatic' : 'available',
@@ -91,4 +96,32 @@ export function buildCatalog(describes: readonly SObjectDescribe[], options: Ent
   const streams = describes.map((d) => buildCatalogEntry(d, options));
   streams.sort((a, b) => compareNames(a.tap_stream_id, b.tap_stream_id));
   return { streams };
+}
+
+const CATALOG_HEAD = '{\n  "streams": [\n';
+const CATALOG_TAIL = '\n  ]\n}';
+
+/** One entry as it appears inside `JSON.stringify(catalog, null, 2)`: indented for its place in `streams`. */
+export function renderEntry(entry: CatalogStream): string {
+  const text = JSON.stringify({ streams: [entry] }, null, 2);
+  return text.slice(CATALOG_HEAD.length, text.length - CATALOG_TAIL.length);
+}
+
+/** `JSON.stringify({ streams }, null, 2)` from the entries' `renderEntry` texts, in order. */
+export function renderCatalog(entryTexts: readonly string[]): string {
+  if (entryTexts.length === 0) return JSON.stringify({ streams: [] }, null, 2);
+  return `${CATALOG_HEAD}${entryTexts.join(',\n')}${CATALOG_TAIL}`;
+}
+
+/** `renderCatalog` and a newline, in UTF-8, from the entries' `renderEntry` texts already encoded. */
+export function catalogBytes(entries: readonly Buffer[]): Buffer {
+  if (entries.length === 0) return Buffer.from(`${renderCatalog([])}\n`);
+  const separator = Buffer.from(',\n');
+  const parts: Buffer[] = [Buffer.from(CATALOG_HEAD)];
+  for (const [i, entry] of entries.entries()) {
+    if (i > 0) parts.push(separator);
+    parts.push(entry);
+  }
+  parts.push(Buffer.from(`${CATALOG_TAIL}\n`));
+  return Buffer.concat(parts);
 }

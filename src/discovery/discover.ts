@@ -3,8 +3,8 @@ import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import { describeGlobal, describeObjects, type GlobalSObject } from '../salesforce/describe.js';
-import type { Catalog } from '../singer/catalog.js';
-import { buildCatalog, compareNames } from './catalog.js';
+import type { Catalog, CatalogStream } from '../singer/catalog.js';
+import { buildCatalogEntry, catalogBytes, compareNames, renderEntry } from './catalog.js';
 import { describedExclusionReason, exclusionReason } from './exclusions.js';
 import { keyPropertyFor } from './keys.js';
 
@@ -22,45 +22,77 @@ export interface DiscoveryOptions {
  * @throws ConfigError when `streams` names objects the org does not have.
  */
 export async function runDiscovery(options: DiscoveryOptions): Promise<Catalog> {
+  const entries = await discover(options, (entry) => entry);
+  return { streams: entries };
+}
+
+/**
+ * The catalog as `--discover` prints it, in UTF-8: `JSON.stringify(catalog, null, 2)` and a newline, byte for
+ * byte. Each entry is built, serialised and encoded as soon as its describe arrives, while the other batches
+ * are still on the way, so only the last batch's entries and one concatenation are left after the last answer.
+ */
+export async function runDiscoveryJson(options: DiscoveryOptions): Promise<Buffer> {
+  const entries = await discover(options, (entry) => Buffer.from(renderEntry(entry)), false);
+  return catalogBytes(entries);
+}
+
+/** Describes the candidates and turns each describe into `make(entry)` as its batch arrives; sorted by stream. */
+async function discover<T>(
+  options: DiscoveryOptions,
+  make: (entry: CatalogStream) => T,
+  copySchemas = true,
+): Promise<T[]> {
   const { config, client, logger } = options;
   const started = performance.now();
   const callsBefore = client.usage.callsThisRun;
   const global = await describeGlobal(client);
   const globalDone = performance.now();
   const candidates = pickObjects(global.sobjects, config, logger);
+  const customSettings = new Set(global.sobjects.filter((o) => o.customSetting).map((o) => o.name));
+  const entryOptions = {
+    apiType: config.apiType,
+    selectFieldsByDefault: config.selectFieldsByDefault,
+    copySchemas,
+  };
 
+  const built: Array<{ id: string; value: T }> = [];
+  let buildMs = 0;
   const outcome = await describeObjects(
     client,
     candidates.map((o) => o.name),
-    { logger, concurrency: options.concurrency },
+    {
+      logger,
+      concurrency: options.concurrency,
+      onDescribe: (describe) => {
+        const from = performance.now();
+        const reason = describedExclusionReason(describe, customSettings, keyPropertyFor(describe.name));
+        if (reason) logger.info({ object: describe.name }, `skipping ${describe.name}: ${reason}`);
+        else {
+          const entry = buildCatalogEntry(describe, entryOptions);
+          built.push({ id: entry.tap_stream_id, value: make(entry) });
+        }
+        buildMs += performance.now() - from;
+      },
+    },
   );
 
   const describeDone = performance.now();
-  const customSettings = new Set(global.sobjects.filter((o) => o.customSetting).map((o) => o.name));
-  const describes = outcome.describes.filter((describe) => {
-    const reason = describedExclusionReason(describe, customSettings, keyPropertyFor(describe.name));
-    if (reason) logger.info({ object: describe.name }, `skipping ${describe.name}: ${reason}`);
-    return !reason;
-  });
-
-  const catalog = buildCatalog(describes, {
-    apiType: config.apiType,
-    selectFieldsByDefault: config.selectFieldsByDefault,
-  });
+  // The catalog, streams in tap_stream_id order: the same org gives the same bytes.
+  built.sort((a, b) => compareNames(a.id, b.id));
   logger.info(
     {
-      streams: catalog.streams.length,
+      streams: built.length,
       orgObjects: global.sobjects.length,
       describeFailures: outcome.failures.length,
       apiCalls: client.usage.callsThisRun - callsBefore,
       wallMs: Math.round(performance.now() - started),
       describeGlobalMs: Math.round(globalDone - started),
       describeMs: Math.round(describeDone - globalDone),
-      buildMs: Math.round(performance.now() - describeDone),
+      buildMs: Math.round(buildMs + performance.now() - describeDone),
     },
-    `discovered ${catalog.streams.length} streams`,
+    `discovered ${built.length} streams`,
   );
-  return catalog;
+  return built.map((b) => b.value);
 }
 
 /** Queryable, non-denied objects, limited to `streams` when given (matched case-insensitively). */

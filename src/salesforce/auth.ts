@@ -1,8 +1,9 @@
 /**
  * The three ways into an org, as `Authenticator`s for the HTTP client: the OAuth refresh-token flow, the
  * username-password login (SOAP `login()`, or the OAuth password grant when a client id and secret are given)
- * and the OAuth client-credentials flow. jsforce builds the grants and performs the SOAP login; the client
- * calls `refresh()` on the first 401 and replays the request, so there are no timers.
+ * and the OAuth client-credentials flow. The OAuth grants are one form POST each, sent here; jsforce performs
+ * the SOAP login and is loaded only for it (it takes a few hundred ms to load). The client calls `refresh()`
+ * on the first 401 and replays the request, so there are no timers.
  *
  * Refresh tokens: jsforce's own refresh keeps the old refresh token when Salesforce rotates it (the new one
  * only reaches its 'refresh' event), and a rotated-out token revokes the whole token family on its next use.
@@ -12,8 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-// The core only: the package root also loads every API module (Bulk, Metadata, Streaming…), a second of start-up.
-import { Connection, OAuth2, type TokenResponse } from '@jsforce/jsforce-node/lib/core.js';
+import type { Connection } from '@jsforce/jsforce-node/lib/core.js';
 import type { AuthSettings, HttpSettings } from '../config.js';
 import { AuthError, ConfigError } from '../errors.js';
 import { type Logger, registerSecret, scrub } from '../log.js';
@@ -48,20 +48,66 @@ export class TokenEndpointError extends Error {
   }
 }
 
+/** The fields of a token-endpoint answer the tap reads. */
+export interface TokenResponse {
+  access_token: string;
+  instance_url: string;
+  refresh_token?: string;
+}
+
+/** `${loginUrl}/services/oauth2/token`, as jsforce's OAuth2 builds it (a path in the login URL is kept). */
+export function tokenServiceUrl(loginUrl: string): string {
+  const url = new URL(loginUrl);
+  const basePath = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+  url.pathname = `${basePath}/services/oauth2/token`;
+  return url.href;
+}
+
 /**
- * jsforce's OAuth2 client with the token POST done here: jsforce keeps neither the HTTP status nor, on a
- * refresh, the `error` code, and we need both to tell a retriable outage from a revoked token. No PKCE
- * verifier is ever set on this object, so none is sent with a refresh.
+ * The OAuth token endpoint: the grants with the parameters jsforce's OAuth2 sends, POSTed here, because jsforce
+ * keeps neither the HTTP status nor, on a refresh, the `error` code, and we need both to tell a retriable
+ * outage from a revoked token. No PKCE verifier is ever sent with a refresh.
  */
-class TokenClient extends OAuth2 {
+export class TokenClient {
+  readonly tokenServiceUrl: string;
+  private readonly clientId: string;
+  private readonly clientSecret: string;
   private readonly timeoutMs: number;
 
   constructor(options: { loginUrl: string; clientId: string; clientSecret: string; timeoutMs: number }) {
-    super({ loginUrl: options.loginUrl, clientId: options.clientId, clientSecret: options.clientSecret });
+    this.tokenServiceUrl = tokenServiceUrl(options.loginUrl);
+    this.clientId = options.clientId;
+    this.clientSecret = options.clientSecret;
     this.timeoutMs = options.timeoutMs;
   }
 
-  override async _postParams(params: Record<string, string>): Promise<TokenResponse> {
+  refreshToken(refreshToken: string): Promise<TokenResponse> {
+    const params: Record<string, string> = {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: this.clientId,
+    };
+    if (this.clientSecret) params.client_secret = this.clientSecret;
+    return this.post(params);
+  }
+
+  clientCredentials(): Promise<TokenResponse> {
+    const params: Record<string, string> = { grant_type: 'client_credentials', client_id: this.clientId };
+    if (this.clientSecret) params.client_secret = this.clientSecret;
+    return this.post(params);
+  }
+
+  password(username: string, password: string): Promise<TokenResponse> {
+    return this.post({
+      grant_type: 'password',
+      username,
+      password,
+      client_id: this.clientId,
+      client_secret: this.clientSecret,
+    });
+  }
+
+  private async post(params: Record<string, string>): Promise<TokenResponse> {
     const response = await fetch(this.tokenServiceUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
@@ -281,7 +327,7 @@ export class ClientCredentialsAuthenticator implements Authenticator {
 
   async refresh(): Promise<Session> {
     try {
-      return sessionFrom(await this.tokens.requestToken({ grant_type: 'client_credentials' }));
+      return sessionFrom(await this.tokens.clientCredentials());
     } catch (error) {
       throw oauthFailure(this.description, error);
     }
@@ -331,7 +377,7 @@ export class PasswordAuthenticator implements Authenticator {
     registerSecret(secret);
     if (this.tokens) {
       try {
-        return sessionFrom(await this.tokens.authenticate(username, secret));
+        return sessionFrom(await this.tokens.password(username, secret));
       } catch (error) {
         throw oauthFailure(this.description, error);
       }
@@ -342,6 +388,7 @@ export class PasswordAuthenticator implements Authenticator {
         "password login uses SOAP login(), which Salesforce retires in Summer '27 and disables in new orgs; prefer an OAuth flow (tap-salesforce auth)",
       );
     }
+    const { Connection } = await loadJsforce();
     const connection = new Connection({
       loginUrl: this.options.loginUrl,
       version: this.options.apiVersion,
@@ -359,6 +406,16 @@ export class PasswordAuthenticator implements Authenticator {
     registerSecret(accessToken);
     return { accessToken, instanceUrl: connection.instanceUrl.replace(/\/+$/, '') };
   }
+}
+
+/**
+ * jsforce's core (not the package root, which also loads every API module: Bulk, Metadata, Streaming…), loaded
+ * on first use: only SOAP login needs it. jsforce's logger writes to stdout (console.log) when
+ * JSFORCE_LOG_LEVEL is set, which would corrupt the Singer stream; it reads the variable once, when it loads.
+ */
+function loadJsforce(): Promise<{ Connection: typeof Connection }> {
+  delete process.env.JSFORCE_LOG_LEVEL;
+  return import('@jsforce/jsforce-node/lib/core.js');
 }
 
 class TimeoutError extends Error {

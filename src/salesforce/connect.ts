@@ -1,5 +1,6 @@
 import type { TapConfig } from '../config.js';
 import type { Logger } from '../log.js';
+import { createAuthenticator } from './auth.js';
 import { type ClientOptions, SalesforceClient } from './client.js';
 
 /**
@@ -11,11 +12,6 @@ export async function openClient(
   logger: Logger,
   extra: Pick<ClientOptions, 'onRequest' | 'random'> = {},
 ): Promise<SalesforceClient> {
-  // jsforce's logger writes to stdout (console.log) when JSFORCE_LOG_LEVEL is set, which would corrupt the
-  // Singer stream; it reads the variable once, when it loads.
-  delete process.env.JSFORCE_LOG_LEVEL;
-  // Loaded here rather than at start-up: jsforce takes a while to load, and --about or a config error need none of it.
-  const { createAuthenticator } = await import('./auth.js');
   const authenticator = createAuthenticator({
     auth: config.auth,
     loginUrl: config.loginUrl,

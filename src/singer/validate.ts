@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv as AjvInstance, ErrorObject, ValidateFunction } from 'ajv';
 import { ConfigError } from '../errors.js';
 import type { Catalog } from './catalog.js';
 import type { StreamBookmark, TapState } from './state.js';
@@ -16,7 +17,17 @@ function loadSchema(name: string): Record<string, unknown> {
   throw new ConfigError(`schemas/${name} is missing from the installation`);
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+let ajv: AjvInstance | null = null;
+
+/** ajv, loaded on the first validation (synchronously: it is CommonJS); commands that validate nothing skip it. */
+function compile(schemaFile: string): ValidateFunction {
+  if (!ajv) {
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    ajv = new Ajv({ allErrors: true, strict: false });
+  }
+  return ajv.compile(loadSchema(schemaFile));
+}
+
 let catalogValidator: ValidateFunction | null = null;
 let stateValidator: ValidateFunction | null = null;
 
@@ -29,7 +40,7 @@ function describeErrors(errors: ErrorObject[] | null | undefined): string {
 
 /** Checks a parsed `--catalog`/`--properties` file. Throws ConfigError naming `source` on a bad shape. */
 export function validateCatalog(value: unknown, source: string): Catalog {
-  catalogValidator ??= ajv.compile(loadSchema('catalog.schema.json'));
+  catalogValidator ??= compile('catalog.schema.json');
   if (!catalogValidator(value)) {
     throw new ConfigError(
       `${source} is not a valid Singer catalog: ${describeErrors(catalogValidator.errors)}`,
@@ -56,7 +67,7 @@ export function validateState(value: unknown, source: string): TapState {
   let raw: unknown = value;
   if (isObject(raw) && raw.type === 'STATE' && 'value' in raw) raw = raw.value;
   if (raw === null) return { bookmarks: {}, currently_syncing: null };
-  stateValidator ??= ajv.compile(loadSchema('state.schema.json'));
+  stateValidator ??= compile('state.schema.json');
   if (!isObject(raw) || !stateValidator(raw)) {
     const detail = isObject(raw) ? describeErrors(stateValidator.errors) : 'expected a JSON object';
     throw new ConfigError(`${source} is not a valid state: ${detail}`);

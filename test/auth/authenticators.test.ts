@@ -17,7 +17,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthSettings } from '../../src/config.js';
 import { AuthError, ConfigError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
-import { createAuthenticator, saveRotatedToken } from '../../src/salesforce/auth.js';
+import {
+  createAuthenticator,
+  saveRotatedToken,
+  TokenClient,
+  tokenServiceUrl,
+} from '../../src/salesforce/auth.js';
 import { SalesforceClient } from '../../src/salesforce/client.js';
 
 for (const key of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[key];
@@ -345,5 +350,53 @@ describe('password flow', () => {
     const params = new URLSearchParams(seen[0]?.body);
     expect(params.get('grant_type')).toBe('password');
     expect(params.get('password')).toBe('pass-word-1TOKEN123');
+  });
+});
+
+describe('token endpoint', () => {
+  it('posts each grant with the parameters jsforce sends, in its order, form-encoded', async () => {
+    const { url, seen } = await serve((_n, base) => token(base, 'access'));
+    const tokens = new TokenClient({
+      loginUrl: url,
+      clientId: 'id 1',
+      clientSecret: 'secret&=1',
+      timeoutMs: 1000,
+    });
+    await tokens.refreshToken('refresh+token/1');
+    await tokens.clientCredentials();
+    await tokens.password('user@example.com', 'pass word&1');
+    expect(seen.map((s) => s.url)).toEqual(Array(3).fill('/services/oauth2/token'));
+    expect(seen.map((s) => [...new URLSearchParams(s.body).entries()])).toEqual([
+      [
+        ['grant_type', 'refresh_token'],
+        ['refresh_token', 'refresh+token/1'],
+        ['client_id', 'id 1'],
+        ['client_secret', 'secret&=1'],
+      ],
+      [
+        ['grant_type', 'client_credentials'],
+        ['client_id', 'id 1'],
+        ['client_secret', 'secret&=1'],
+      ],
+      [
+        ['grant_type', 'password'],
+        ['username', 'user@example.com'],
+        ['password', 'pass word&1'],
+        ['client_id', 'id 1'],
+        ['client_secret', 'secret&=1'],
+      ],
+    ]);
+  });
+
+  it('builds the token URL as jsforce does: a path in the login URL is kept', () => {
+    expect(tokenServiceUrl('https://login.salesforce.com')).toBe(
+      'https://login.salesforce.com/services/oauth2/token',
+    );
+    expect(tokenServiceUrl('https://acme.my.salesforce.com/')).toBe(
+      'https://acme.my.salesforce.com/services/oauth2/token',
+    );
+    expect(tokenServiceUrl('http://127.0.0.1:8080/org/')).toBe(
+      'http://127.0.0.1:8080/org/services/oauth2/token',
+    );
   });
 });

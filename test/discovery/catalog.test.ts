@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { buildCatalog, buildCatalogEntry } from '../../src/discovery/catalog.js';
+import {
+  buildCatalog,
+  buildCatalogEntry,
+  catalogBytes,
+  renderCatalog,
+  renderEntry,
+} from '../../src/discovery/catalog.js';
 import type { SObjectDescribe } from '../../src/salesforce/describe.js';
 import type { CatalogStream } from '../../src/singer/catalog.js';
 import { ROOT } from '../helpers/tap.js';
@@ -177,6 +183,29 @@ describe('buildCatalog', () => {
         ],
       }),
     ).toBe(true);
+  });
+});
+
+describe('renderCatalog', () => {
+  it('given entries rendered one by one, then the text is JSON.stringify(catalog, null, 2), byte for byte', () => {
+    const odd: SObjectDescribe = {
+      name: 'Odd__c',
+      fields: [
+        { name: 'Id', type: 'id' },
+        { name: 'Name', type: 'string', compoundFieldName: 'Quote "and" \\ line\nbreak 名前 😀' },
+      ],
+    };
+    for (const describes of [[account], [account, noStamp, odd], []]) {
+      const catalog = buildCatalog(describes, { apiType: 'REST', selectFieldsByDefault: false });
+      const whole = JSON.stringify(catalog, null, 2);
+      expect(renderCatalog(catalog.streams.map(renderEntry))).toBe(whole);
+      const shared = describes.map((d) =>
+        buildCatalogEntry(d, { apiType: 'REST', selectFieldsByDefault: false, copySchemas: false }),
+      );
+      shared.sort((a, b) => (a.tap_stream_id < b.tap_stream_id ? -1 : 1));
+      const bytes = catalogBytes(shared.map((entry) => Buffer.from(renderEntry(entry))));
+      expect(bytes.toString('utf8')).toBe(`${whole}\n`);
+    }
   });
 });
 

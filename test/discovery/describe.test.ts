@@ -5,7 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { QuotaError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import { SalesforceClient } from '../../src/salesforce/client.js';
-import { describeObjects, forEachLimit } from '../../src/salesforce/describe.js';
+import {
+  DEFAULT_DESCRIBE_CONCURRENCY,
+  describeObjects,
+  forEachLimit,
+} from '../../src/salesforce/describe.js';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((done) => (server ? server.close(() => done()) : done())));
@@ -109,6 +113,30 @@ describe('describeObjects', () => {
     expect(o.calls.map((c) => c.objects.length)).toEqual([25, 25, 10]);
     expect(outcome.calls).toBe(3);
     expect(o.maxInFlight()).toBe(2);
+  });
+
+  it('given 1 000 objects and the default concurrency, then all 40 composite calls are in flight at once', async () => {
+    // One round trip for a 1 000-object org: at 100 ms per call, waves of 16 took three.
+    const o = await org({ delayMs: 100 });
+    const outcome = await describeObjects(o.client, names(1000), { logger: o.logger });
+    expect(outcome.describes).toHaveLength(1000);
+    expect(outcome.calls).toBe(40);
+    expect(o.maxInFlight()).toBe(40);
+    expect(DEFAULT_DESCRIBE_CONCURRENCY).toBeGreaterThanOrEqual(40);
+  });
+
+  it('given onDescribe, then each describe goes to it as its batch arrives, and none is kept', async () => {
+    const o = await org({ delayMs: 20 });
+    const seen: Array<{ name: string; callsAnswered: number }> = [];
+    const outcome = await describeObjects(o.client, names(60), {
+      logger: o.logger,
+      concurrency: 1,
+      onDescribe: (d) => seen.push({ name: d.name, callsAnswered: o.calls.length }),
+    });
+    expect(seen.map((s) => s.name).sort()).toEqual(names(60));
+    expect(outcome.describes).toEqual([]);
+    // The first batch's describes were handed over before the next batch was asked for.
+    expect(seen[0]?.callsAnswered).toBe(1);
   });
 
   it('given a transient subrequest failure, then retries that object once in a later batch', async () => {

@@ -46,7 +46,24 @@ interface Pending {
 interface Member {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Replaced after running out of memory: its exit is expected. */
+  retired: boolean;
 }
+
+/**
+ * A page too large for a worker's heap: the worker is replaced, and the page is converted on the main thread
+ * instead (its bytes went with the worker, so it is fetched again).
+ */
+export class WorkerOutOfMemory extends Error {
+  override name = 'WorkerOutOfMemory';
+}
+
+/**
+ * Each worker's heap is bounded: V8 would otherwise size a worker's heap for speed, to ~150-200 MB each on a
+ * 4-5 MB page, where ~30-90 MB is in use. A page that does not fit (see WorkerOutOfMemory) is converted on
+ * the main thread.
+ */
+const LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 32 };
 
 /**
  * How many page workers a run uses: one per core the process may use, at most 3, at least 1 (the main thread
@@ -77,19 +94,39 @@ class PagePool {
   }
 
   private start(): Member {
-    const worker = new Worker(WORKER_URL);
-    const member: Member = { worker, pending: new Map() };
+    const worker = new Worker(WORKER_URL, { resourceLimits: LIMITS });
+    const member: Member = { worker, pending: new Map(), retired: false };
     worker.on('message', (message: FromWorker) => this.receive(member, message));
-    worker.on('error', (error) =>
-      this.fail(new TapError('internal', `REST page worker failed: ${error.message}`, { cause: error })),
-    );
+    worker.on('error', (error) => {
+      if ((error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY' && !this.closing) {
+        this.replace(member);
+        return;
+      }
+      this.fail(new TapError('internal', `REST page worker failed: ${error.message}`, { cause: error }));
+    });
     worker.on('messageerror', (error) =>
       this.fail(new TapError('internal', `REST page worker sent an unreadable message: ${error.message}`)),
     );
     worker.on('exit', (code) => {
-      if (!this.closing) this.fail(new TapError('internal', `REST page worker exited (code ${code})`));
+      if (!this.closing && !member.retired)
+        this.fail(new TapError('internal', `REST page worker exited (code ${code})`));
     });
     return member;
+  }
+
+  /** A worker that ran out of memory: its pages fail with WorkerOutOfMemory and a new worker takes its place. */
+  private replace(member: Member): void {
+    if (member.retired) return;
+    member.retired = true;
+    for (const pending of member.pending.values())
+      pending.reject(new WorkerOutOfMemory('page too large for a worker'));
+    member.pending.clear();
+    const index = this.members.indexOf(member);
+    const fresh = this.start();
+    for (const [key, setup] of this.setups)
+      fresh.worker.postMessage({ kind: 'setup', key, setup } satisfies ToWorker);
+    if (index >= 0) this.members[index] = fresh;
+    void member.worker.terminate().catch(() => undefined);
   }
 
   private receive(member: Member, message: FromWorker): void {

@@ -18,7 +18,7 @@ import {
   sameHead,
   sniffHead,
 } from './page-lines.js';
-import { leasePool, type PoolLease } from './page-pool.js';
+import { leasePool, type PoolLease, WorkerOutOfMemory } from './page-pool.js';
 
 export interface LinesPage {
   /** The page's RECORD lines, UTF-8. */
@@ -110,7 +110,10 @@ export async function* queryAllLines(
         head = await job.head;
       } catch (error) {
         if (error instanceof MalformedPage) throw malformed(error);
-        throw error;
+        if (!(error instanceof WorkerOutOfMemory)) throw error;
+        // Too large for a worker: read again and converted here.
+        const here = convertHere(await queryPageBytes(client, path, { label, signal }));
+        return { head: here.head, lines: Promise.resolve(here.lines) };
       }
       return { head, lines: job.lines };
     });
@@ -123,11 +126,15 @@ export async function* queryAllLines(
       if (lines.input) buffers.give(lines.input);
       return lines;
     } catch (error) {
-      if (!(error instanceof MalformedPage)) throw error;
+      const tooLarge = error instanceof WorkerOutOfMemory;
+      if (!(error instanceof MalformedPage) && !tooLarge) throw error;
+      // Fetched again and converted here: a malformed page counts as the first attempt.
       return client.withRetry({ label, signal }, async (attempt) => {
-        if (attempt === 1) throw malformed(error);
+        if (attempt === 1 && error instanceof MalformedPage) throw malformed(error);
         const { head, lines } = convertHere(await queryPageBytes(client, path, { label, signal }));
-        if (!sameHead(head, loaded.head))
+        // The first page read again opens a new query locator; the pages after it came from the first one,
+        // which holds the same rows in the same order.
+        if (head.totalSize !== loaded.head.totalSize || head.done !== loaded.head.done)
           throw new ApiError(`${label}: the page changed between two reads`, 200);
         return lines;
       });

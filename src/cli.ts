@@ -64,10 +64,10 @@ function buildProgram(): Command {
  * False when every option is one of the CLI's own, which no Mage invocation is (Mage mode is a leading `mage`
  * word or a flag only Mage passes): then Mage mode, and the sync engine it imports, are not loaded at all.
  */
-export function mightBeMage(args: string[]): boolean {
+export function mightBeMage(args: string[], program: Command = buildProgram()): boolean {
   if (args[0] === 'mage') return true;
   const own = new Set(['-h', '--help']);
-  for (const option of buildProgram().options) {
+  for (const option of program.options) {
     if (option.short) own.add(option.short);
     if (option.long) own.add(option.long);
   }
@@ -82,14 +82,15 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = await runAuthCommand(argv.slice(3));
       return;
     }
-    if (mightBeMage(argv.slice(2))) {
+    const program = buildProgram();
+    if (mightBeMage(argv.slice(2), program)) {
       const { isMageInvocation, runMage } = await import('./mage.js');
       if (isMageInvocation(argv.slice(2))) {
         process.exitCode = await runMage(argv.slice(2));
         return;
       }
     }
-    await run(argv);
+    await run(argv, program);
   } catch (error) {
     process.exitCode = report(error);
   }
@@ -131,8 +132,7 @@ function makeLogger(): Logger {
   return logger;
 }
 
-async function run(argv: string[]): Promise<void> {
-  const program = buildProgram();
+async function run(argv: string[], program: Command): Promise<void> {
   program.parse(argv);
   const opts = program.opts<CliOptions>();
   const logger = makeLogger();

@@ -1,15 +1,18 @@
 /**
- * Writes what is generated from the settings table (`src/settings.ts`):
- * `schemas/config.schema.json` and the configuration table in README.md (between the settings markers).
+ * Writes what is generated from the settings table (`src/settings.ts`): `schemas/config.schema.json`, its
+ * validator compiled ahead of time by ajv (`src/generated/config-validator.ts`, so a run neither loads ajv's
+ * compiler nor compiles the schema), and the configuration table in README.md (between the settings markers).
  *
  *   npm run generate           # rewrite both
  *   npm run generate -- --check  # exit 1 when either is stale
  *
  * test/config.test.ts fails when they drift.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Ajv } from 'ajv';
+import standaloneModule from 'ajv/dist/standalone/index.js';
 import { packageInfo } from '../src/about.js';
 import { buildConfigSchema, renderSettingsTable } from '../src/settings.js';
 
@@ -18,6 +21,23 @@ export const TABLE_END = '<!-- settings:end -->';
 
 export function configSchemaText(): string {
   return `${JSON.stringify(buildConfigSchema(), null, 2)}\n`;
+}
+
+/**
+ * The config schema's validator as ajv's standalone code, in an ES module. ajv's runtime helpers are
+ * CommonJS `require`s in that code, so the module makes itself a `require`.
+ */
+export function configValidatorText(): string {
+  const ajv = new Ajv({ allErrors: true, strict: false, code: { source: true, esm: true } });
+  const code = standaloneModule.default(ajv, ajv.compile(buildConfigSchema()));
+  return [
+    '// Generated from src/settings.ts by npm run generate (ajv standalone code); do not edit.',
+    '// @ts-nocheck',
+    "import { createRequire } from 'node:module';",
+    'const require = createRequire(import.meta.url);',
+    code,
+    '',
+  ].join('\n');
 }
 
 /** README text with the configuration table replaced. */
@@ -33,6 +53,7 @@ function main(): void {
   const root = packageInfo().root;
   const targets = [
     { path: join(root, 'schemas', 'config.schema.json'), render: () => configSchemaText() },
+    { path: join(root, 'src', 'generated', 'config-validator.ts'), render: () => configValidatorText() },
     {
       path: join(root, 'README.md'),
       render: () => withSettingsTable(readFileSync(join(root, 'README.md'), 'utf8')),
@@ -52,6 +73,7 @@ function main(): void {
       process.stderr.write(`${path} is stale: run npm run generate\n`);
       stale++;
     } else {
+      mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, want);
       process.stderr.write(`wrote ${path}\n`);
     }

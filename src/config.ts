@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import type { ErrorObject } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { ConfigError } from './errors.js';
+import { validate as validateConfigSchema } from './generated/config-validator.js';
 import { log, registerSecret } from './log.js';
-import { buildConfigSchema, findSetting, SETTINGS, type Setting, settingByName } from './settings.js';
+import { findSetting, SETTINGS, type Setting, settingByName } from './settings.js';
 
 export type ApiType = 'REST' | 'BULK';
 
@@ -81,173 +81,8 @@ export interface LoadOptions {
   warn?: (message: string) => void;
 }
 
-type SchemaNode = Record<string, unknown>;
-
-/** What `schemaAccepts` checks; with anything else in the config schema, ajv checks the config instead. */
-const CHECKED_KEYWORDS = new Set([
-  'type',
-  'anyOf',
-  'const',
-  'pattern',
-  'minimum',
-  'maximum',
-  'exclusiveMinimum',
-  'exclusiveMaximum',
-  'minLength',
-  'items',
-  'properties',
-  'additionalProperties',
-]);
-const ANNOTATIONS = new Set(['$schema', 'title', 'description', 'default', 'writeOnly']);
-
-/** Whether `schemaAccepts` implements every keyword of `schema` (as JSON Schema draft-07 and ajv define them). */
-export function isCheckableSchema(schema: unknown): boolean {
-  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return false;
-  return Object.entries(schema).every(([keyword, arg]) => {
-    if (ANNOTATIONS.has(keyword)) return true;
-    if (!CHECKED_KEYWORDS.has(keyword)) return false;
-    switch (keyword) {
-      case 'type':
-        return ['null', 'boolean', 'integer', 'number', 'string', 'array', 'object'].includes(arg as string);
-      case 'anyOf':
-        return Array.isArray(arg) && arg.length > 0 && arg.every(isCheckableSchema);
-      case 'const':
-        return arg === null || ['string', 'number', 'boolean'].includes(typeof arg);
-      case 'pattern':
-        return typeof arg === 'string';
-      case 'items':
-        return isCheckableSchema(arg);
-      case 'properties':
-        return (
-          typeof arg === 'object' && arg !== null && Object.values(arg as SchemaNode).every(isCheckableSchema)
-        );
-      case 'additionalProperties':
-        return arg === true;
-      default:
-        return typeof arg === 'number';
-    }
-  });
-}
-
-const patterns = new Map<string, RegExp>();
-
-/**
- * The config schema's keywords checked directly: the settings table's schema is a few types, patterns and
- * ranges, and compiling it with ajv (loading ajv, generating and compiling code) cost ~120 ms of every run's
- * start-up. Only for schemas `isCheckableSchema` accepts; a test holds it to ajv's verdicts.
- */
-export function schemaAccepts(schema: SchemaNode, value: unknown): boolean {
-  for (const [keyword, arg] of Object.entries(schema)) {
-    switch (keyword) {
-      case 'type':
-        if (!hasType(value, arg as string)) return false;
-        break;
-      case 'anyOf':
-        if (!(arg as SchemaNode[]).some((branch) => schemaAccepts(branch, value))) return false;
-        break;
-      case 'const':
-        if (value !== arg) return false;
-        break;
-      case 'pattern': {
-        if (typeof value !== 'string') break;
-        let regex = patterns.get(arg as string);
-        if (!regex) {
-          // ajv's default (unicodeRegExp): patterns are Unicode regular expressions.
-          regex = new RegExp(arg as string, 'u');
-          patterns.set(arg as string, regex);
-        }
-        if (!regex.test(value)) return false;
-        break;
-      }
-      case 'minimum':
-        if (typeof value === 'number' && !(value >= (arg as number))) return false;
-        break;
-      case 'maximum':
-        if (typeof value === 'number' && !(value <= (arg as number))) return false;
-        break;
-      case 'exclusiveMinimum':
-        if (typeof value === 'number' && !(value > (arg as number))) return false;
-        break;
-      case 'exclusiveMaximum':
-        if (typeof value === 'number' && !(value < (arg as number))) return false;
-        break;
-      case 'minLength':
-        // Counted in code points, as JSON Schema (and ajv) count string length.
-        if (typeof value === 'string' && [...value].length < (arg as number)) return false;
-        break;
-      case 'items':
-        if (Array.isArray(value) && !value.every((item) => schemaAccepts(arg as SchemaNode, item)))
-          return false;
-        break;
-      case 'properties':
-        if (firstRejectedProperty(schema, value) !== null) return false;
-        break;
-      default:
-        break;
-    }
-  }
-  return true;
-}
-
-/** The first key, in the schema's `properties` order, whose value the schema refuses; null when none is. */
-function firstRejectedProperty(schema: SchemaNode, value: unknown): string | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const object = value as Record<string, unknown>;
-  for (const [key, node] of Object.entries((schema.properties ?? {}) as Record<string, SchemaNode>)) {
-    if (!Object.hasOwn(object, key) || object[key] === undefined) continue;
-    if (!schemaAccepts(node, object[key])) return key;
-  }
-  return null;
-}
-
-function hasType(value: unknown, type: string): boolean {
-  switch (type) {
-    case 'null':
-      return value === null;
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'integer':
-      return typeof value === 'number' && Number.isInteger(value);
-    case 'number':
-      return typeof value === 'number' && Number.isFinite(value);
-    case 'string':
-      return typeof value === 'string';
-    case 'array':
-      return Array.isArray(value);
-    default:
-      return typeof value === 'object' && value !== null && !Array.isArray(value);
-  }
-}
-
-let configSchema: SchemaNode | null = null;
-let ajvValidate: ((value: unknown) => { valid: boolean; errors: ErrorObject[] }) | null = null;
-
-/**
- * Checks a config object against `schemas/config.schema.json` (built from the settings table). Returns null
- * when it passes, else the key of the first refused value ('' when the refusal names no key) and ajv's
- * message when ajv was the checker.
- */
-export function configSchemaViolation(
-  raw: Record<string, unknown>,
-): { key: string; message?: string } | null {
-  configSchema ??= buildConfigSchema();
-  if (isCheckableSchema(configSchema)) {
-    if (schemaAccepts(configSchema, raw)) return null;
-    return { key: firstRejectedProperty(configSchema, raw) ?? '' };
-  }
-  if (!ajvValidate) {
-    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
-    const validate = new Ajv({ allErrors: true, strict: false }).compile(configSchema);
-    ajvValidate = (value) => ({ valid: validate(value), errors: validate.errors ?? [] });
-  }
-  const { valid, errors } = ajvValidate(raw);
-  if (valid) return null;
-  const error = errors.find((e) => e.instancePath.startsWith('/')) ?? errors[0];
-  const key = error
-    ? decodeURIComponent(error.instancePath.slice(1).split('/')[0] ?? '').replace(/~1/g, '/')
-    : '';
-  return { key, message: error?.message };
-}
+/** `schemas/config.schema.json`'s validator, compiled by ajv at build time: no compiler to load at start-up. */
+const validateInput = validateConfigSchema as ValidateFunction;
 
 /**
  * Reads a JSON file; a missing, unreadable or invalid file is a ConfigError naming it.
@@ -422,12 +257,15 @@ export function loadConfigFromValue(
     warn(`${where}: ignoring unknown keys ${unknown.map((k) => JSON.stringify(k)).join(', ')}`);
   }
 
-  const refused = configSchemaViolation(raw);
-  if (refused) {
-    const { key } = refused;
+  if (!validateInput(raw)) {
+    const error =
+      validateInput.errors?.find((e) => e.instancePath.startsWith('/')) ?? validateInput.errors?.[0];
+    const key = error
+      ? decodeURIComponent(error.instancePath.slice(1).split('/')[0] ?? '').replace(/~1/g, '/')
+      : '';
     const setting = findSetting(key);
     if (setting) throw new ConfigError(`${where}: ${invalid(setting, key, raw[key])}`);
-    throw new ConfigError(`${where}: ${refused.message ?? 'is not a valid config'}`);
+    throw new ConfigError(`${where}: ${error?.message ?? 'is not a valid config'}`);
   }
 
   const values = collect(raw, where);

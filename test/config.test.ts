@@ -1,7 +1,13 @@
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configSchemaText, TABLE_END, TABLE_START, withSettingsTable } from '../scripts/settings-docs.js';
+import {
+  configSchemaText,
+  configValidatorText,
+  TABLE_END,
+  TABLE_START,
+  withSettingsTable,
+} from '../scripts/settings-docs.js';
 import {
   isLoopbackHost,
   loadConfig,
@@ -602,6 +608,12 @@ describe('secrets', () => {
 });
 
 describe('generated files stay in step with src/settings.ts', () => {
+  it('src/generated/config-validator.ts is ajv compiled from the generated schema', () => {
+    expect(readFileSync(join(ROOT, 'src', 'generated', 'config-validator.ts'), 'utf8')).toBe(
+      configValidatorText(),
+    );
+  });
+
   it('schemas/config.schema.json is the generated schema', () => {
     expect(readFileSync(join(ROOT, 'schemas', 'config.schema.json'), 'utf8')).toBe(configSchemaText());
   });

@@ -1,6 +1,7 @@
 // Which modules each command loads, through the built CLI (requires `npm run build`). Start-up time is most
 // of a short command's time: --about, --discover and a bad config must not load jsforce (only SOAP login needs
-// it), ajv (only catalog and state files need it), Mage mode or the sync engine.
+// it), ajv's compiler (only catalog and state files need it; the config's validator is compiled ahead of time),
+// Mage mode or the sync engine.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTap, writeTempFiles } from './helpers/tap.js';
@@ -61,7 +62,13 @@ const oauth = () => ({
   refresh_token: STRICT.refreshToken,
 });
 
-const HEAVY = ['/node_modules/@jsforce/', '/node_modules/ajv/', '/dist/src/sync/', '/dist/src/mage.js'];
+// ajv's compiler; the config validator, compiled ahead of time, only uses a runtime helper of ajv's.
+const HEAVY = [
+  '/node_modules/@jsforce/',
+  '/node_modules/ajv/dist/ajv.js',
+  '/dist/src/sync/',
+  '/dist/src/mage.js',
+];
 
 describe('modules loaded at start-up', () => {
   it('--about loads no Salesforce library, validator, discovery or sync code', async () => {
@@ -105,6 +112,6 @@ describe('modules loaded at start-up', () => {
     const files = writeTempFiles({ 'catalog.json': { streams: [] } });
     const run = await traced(['--config', config(oauth()), '--catalog', files['catalog.json'] as string]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.has('/node_modules/ajv/')).toBe(true);
+    expect(run.has('/node_modules/ajv/dist/ajv.js')).toBe(true);
   });
 });

@@ -136,6 +136,30 @@ describe('page workers', () => {
   });
 });
 
+describe('a page a worker cannot convert', () => {
+  it('fails that page with one clear error instead of hanging; the pool goes on', async () => {
+    const setup: PageSetup = {
+      schema: { type: 'object', properties: { Id: { type: ['string', 'null'] } } },
+      fields: ['Id'],
+      position: 'Id',
+    };
+    const { leasePool } = (await import(join(ROOT, 'dist/src/sync/page-pool.js'))) as PoolModule;
+    const lease = leasePool(setup);
+    try {
+      const page = (records: string) =>
+        new Uint8Array(Buffer.from(`{"totalSize":1,"done":true,"records":[${records}]}`));
+      await expect(lease.submit(page('null'), 'P').lines).rejects.toThrow(/^REST page worker: /);
+      await expect(lease.submit(page('{"Id":"001'), 'P').lines).rejects.toThrow(
+        /malformed JSON from Salesforce/,
+      );
+      const ok = await lease.submit(page('{"Id":"001A"}'), 'P').lines;
+      expect(Buffer.from(ok.bytes.buffer, 0, ok.used).toString()).toBe('P{"Id":"001A"}}\n');
+    } finally {
+      await lease.release();
+    }
+  });
+});
+
 /** A run's stdout with what differs between two runs by design (extraction time, table version) masked. */
 function masked(stdout: string): string[] {
   return stdout

@@ -1,7 +1,9 @@
 /**
  * The REST runner: `queryAll` pages, incremental windows `[start, signpost)` ordered by (key, Id), full
  * table ordered by Id from the last Id written (resumable). QUERY_TIMEOUT splits the window in halves;
- * objects whose full SOQL does not fit in a URL are queried in field chunks merged by Id.
+ * objects whose full SOQL does not fit in a URL are queried in field chunks merged by Id. When the engine
+ * takes lines from it, pages of one query go to page workers and come back as RECORD line bytes
+ * (rest-pages.ts); field-chunked objects, and callers that read records, get records.
  */
 import { ApiError } from '../../errors.js';
 import type { SalesforceClient } from '../../salesforce/client.js';

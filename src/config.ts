@@ -64,6 +64,8 @@ export interface TapConfig {
   /** Cron-friendly: a tripped quota guard ends with exit 0 after saving state. */
   quotaExitSuccess: boolean;
   maxWorkers: number;
+  /** Page workers of the REST runner; null = one per CPU, at most 3. */
+  restPageWorkers: number | null;
   http: HttpSettings;
   bulk: BulkSettings;
   /** The file the config came from, for writing back a rotated refresh token; null when given inline. */
@@ -354,6 +356,7 @@ export function loadConfigFromValue(
     quotaPercentPerRun: num('quota_percent_per_run'),
     quotaExitSuccess: bool('quota_exit_success'),
     maxWorkers: num('max_workers'),
+    restPageWorkers: get('rest_page_workers') === null ? null : num('rest_page_workers'),
     http: {
       timeoutMs: num('request_timeout_seconds') * 1000,
       maxAttempts: num('max_attempts'),

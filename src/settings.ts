@@ -222,6 +222,19 @@ export const SETTINGS: readonly Setting[] = [
     description:
       'Streams synced at the same time. 1 keeps runs ordered and resumable stream by stream; 2–4 help orgs with many small objects. Salesforce allows few concurrent long requests per org (5 in developer orgs).',
   },
+  {
+    name: 'rest_page_workers',
+    aliases: [],
+    kind: 'integer',
+    default: null,
+    minimum: 0,
+    maximum: 8,
+    secret: false,
+    group: 'sync',
+    label: 'REST page workers',
+    description:
+      'Threads that turn REST query pages into Singer lines while the main thread fetches the next page. Unset: one per CPU, at most 3; 0 converts every page on the main thread.',
+  },
   // Quota
   {
     name: 'quota_percent_total',

@@ -72,6 +72,7 @@ describe('defaults', () => {
       quotaPercentPerRun: 25,
       quotaExitSuccess: false,
       maxWorkers: 1,
+      restPageWorkers: null,
       http: { timeoutMs: 300_000, maxAttempts: 8, backoffBaseMs: 1000, backoffMaxMs: 60_000 },
       bulk: {
         version: '2.0',
@@ -148,6 +149,8 @@ describe('every key and alias', () => {
     ['quota_percent_per_run', { quota_percent_per_run: 10 }, (c) => c.quotaPercentPerRun, 10],
     ['quota_exit_success', { quota_exit_success: true }, (c) => c.quotaExitSuccess, true],
     ['max_workers', { max_workers: 4 }, (c) => c.maxWorkers, 4],
+    ['rest_page_workers', { rest_page_workers: 0 }, (c) => c.restPageWorkers, 0],
+    ['rest_page_workers unset', {}, (c) => c.restPageWorkers, null],
     ['request_timeout_seconds', { request_timeout_seconds: 30 }, (c) => c.http.timeoutMs, 30_000],
     ['max_attempts', { max_attempts: 3 }, (c) => c.http.maxAttempts, 3],
     ['retry_backoff_base_ms', { retry_backoff_base_ms: 10 }, (c) => c.http.backoffBaseMs, 10],
@@ -169,7 +172,7 @@ describe('every key and alias', () => {
   it('covers every setting and alias of the table in the cases above', () => {
     // Credentials are covered in "credentials" below; the rest must appear in the it.each table's keys.
     const tested = new Set([
-      ...'api_type domain is_sandbox api_version select_fields_by_default start_date threshold state_message_threshold streams streams_to_discover lookback_window quota_percent_total quota_percent_per_run quota_exit_success max_workers request_timeout_seconds max_attempts retry_backoff_base_ms retry_backoff_max_ms bulk_api_version bulk_poll_timeout_seconds bulk_max_records bulk_parallel_downloads bulk_gzip pk_chunking chunk_size'.split(
+      ...'api_type domain is_sandbox api_version select_fields_by_default start_date threshold state_message_threshold streams streams_to_discover lookback_window quota_percent_total quota_percent_per_run quota_exit_success max_workers rest_page_workers request_timeout_seconds max_attempts retry_backoff_base_ms retry_backoff_max_ms bulk_api_version bulk_poll_timeout_seconds bulk_max_records bulk_parallel_downloads bulk_gzip pk_chunking chunk_size'.split(
         ' ',
       ),
       ...'client_id client_secret refresh_token username password security_token'.split(' '),
@@ -460,6 +463,7 @@ describe('invalid values', () => {
       '"quota_percent_per_run" must be a number from 0 (excluded) to 100 (got 150)',
     ],
     [{ max_workers: 0 }, '"max_workers" must be a whole number from 1 to 16 (got 0)'],
+    [{ rest_page_workers: 9 }, '"rest_page_workers" must be a whole number from 0 to 8 (got 9)'],
     [{ chunk_size: 250001 }, '"chunk_size" must be a whole number from 0 to 250000 (got 250001)'],
     [{ api_version: 'latest' }, '"api_version" must be an API version such as "64.0" (got "latest")'],
     [{ api_version: '64.5' }, '"api_version" must be an API version such as "64.0" (got "64.5")'],

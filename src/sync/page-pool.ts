@@ -66,13 +66,12 @@ export class WorkerOutOfMemory extends Error {
 const LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 32 };
 
 /**
- * How many page workers a run uses: one per core the process may use, at most 3, at least 1 (the main thread
- * only fetches and writes). `TAP_SALESFORCE_PAGE_WORKERS` overrides it; 0 turns the workers off (pages are
- * converted on the main thread, record by record).
+ * How many page workers a run uses: `rest_page_workers`, else one per core the process may use, at most 3, at
+ * least 1 (the main thread only fetches and writes); 0 turns the workers off (pages are converted on the main
+ * thread, record by record).
  */
-export function pageWorkerCount(): number {
-  const forced = process.env.TAP_SALESFORCE_PAGE_WORKERS;
-  if (forced !== undefined && forced !== '' && /^\d+$/.test(forced)) return Math.min(Number(forced), 8);
+export function pageWorkerCount(configured: number | null): number {
+  if (configured !== null) return configured;
   return Math.max(1, Math.min(3, availableParallelism()));
 }
 
@@ -249,9 +248,9 @@ export interface PoolLease {
   release(): Promise<void>;
 }
 
-/** Leases the shared pool for a stream of `setup` (starting the workers if no stream holds them). */
-export function leasePool(setup: PageSetup): PoolLease {
-  if (!shared) shared = new PagePool(Math.max(1, pageWorkerCount()));
+/** Leases the shared pool for a stream of `setup` (starting `size` workers if no stream holds them). */
+export function leasePool(setup: PageSetup, size: number): PoolLease {
+  if (!shared) shared = new PagePool(Math.max(1, size));
   const pool = shared;
   leases++;
   const key = pool.register(setup);

@@ -93,7 +93,7 @@ export async function* queryAllLines(
           buffers.give(bytes.buffer as ArrayBuffer);
         }
       }
-      lease ??= leasePool(setup);
+      lease ??= leasePool(setup, options.workers);
       const job = lease.submit(bytes, prefix());
       if (sniffed) {
         // Paging goes on at once; the parsed head must agree before the page's lines are used.

@@ -2,7 +2,7 @@
  * The REST page workers write what the record path writes: for every page the org serves, the lines a worker
  * makes are byte for byte `recordPrefix + JSON.stringify(coerce(row)) + '}\n'`, with the right line ends and
  * positions; and a whole sync through the workers writes the same RECORD and STATE lines, STATE at the same
- * places with the same bookmarks, as a sync through the record path (`TAP_SALESFORCE_PAGE_WORKERS=0`).
+ * places with the same bookmarks, as a sync through the record path (`rest_page_workers: 0`).
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,10 @@ import { discoverCatalog, type SyncFiles, sync, syncFiles } from './helpers.js';
 
 /** The pool as built (the workers run `dist/src/sync/rest-worker.js`). */
 interface PoolModule {
-  leasePool(setup: PageSetup): {
+  leasePool(
+    setup: PageSetup,
+    size: number,
+  ): {
     submit(bytes: Uint8Array, prefix: string): { lines: Promise<PageLines> };
     release(): Promise<void>;
   };
@@ -89,7 +92,7 @@ describe('page workers', () => {
     const prefix = recordPrefix(stream, '2026-01-02T03:04:05.678Z', stream === 'NoStamp__c' ? 1234 : null);
     const here = compilePageLines(setup);
     const { leasePool } = (await import(join(ROOT, 'dist/src/sync/page-pool.js'))) as PoolModule;
-    const lease = leasePool(setup);
+    const lease = leasePool(setup, 2);
     try {
       const all = await pages(stream, fields);
       expect(all.length).toBeGreaterThan(1);
@@ -144,7 +147,7 @@ describe('a page a worker cannot convert', () => {
       position: 'Id',
     };
     const { leasePool } = (await import(join(ROOT, 'dist/src/sync/page-pool.js'))) as PoolModule;
-    const lease = leasePool(setup);
+    const lease = leasePool(setup, 2);
     try {
       const page = (records: string) =>
         new Uint8Array(Buffer.from(`{"totalSize":1,"done":true,"records":[${records}]}`));
@@ -171,16 +174,16 @@ function masked(stdout: string): string[] {
 }
 
 describe('a sync through the page workers', () => {
-  let files: SyncFiles;
+  let viaRecordsFiles: SyncFiles;
+  let viaWorkersFiles: SyncFiles;
   beforeAll(() => {
-    files = syncFiles(org, catalog, { threshold: 7 });
+    viaRecordsFiles = syncFiles(org, catalog, { threshold: 7, rest_page_workers: 0 });
+    viaWorkersFiles = syncFiles(org, catalog, { threshold: 7, rest_page_workers: 2 });
   });
 
   it('writes the same RECORD and STATE lines as the record path (threshold 7)', async () => {
-    const viaRecords = await sync(files, undefined, { env: { TAP_SALESFORCE_PAGE_WORKERS: '0' } });
-    const viaWorkers = await sync(files, undefined, {
-      env: { TAP_SALESFORCE_PAGE_WORKERS: '2', LOG_LEVEL: 'debug' },
-    });
+    const viaRecords = await sync(viaRecordsFiles);
+    const viaWorkers = await sync(viaWorkersFiles, undefined, { env: { LOG_LEVEL: 'debug' } });
     expect(viaRecords.code, viaRecords.stderr).toBe(0);
     expect(viaWorkers.code, viaWorkers.stderr).toBe(0);
     // The workers did run for the multi-page streams.
@@ -195,12 +198,12 @@ describe('a sync through the page workers', () => {
   });
 
   it('resumes from a mid-stream STATE exactly as the record path does', async () => {
-    const first = await sync(files, undefined, { env: { TAP_SALESFORCE_PAGE_WORKERS: '2' } });
+    const first = await sync(viaWorkersFiles);
     const states = first.messages.filter((m) => m.type === 'STATE');
     // A STATE in the middle of the run: some streams done, one part-way.
     const middle = states[Math.floor(states.length / 2)]?.value;
-    const viaRecords = await sync(files, middle, { env: { TAP_SALESFORCE_PAGE_WORKERS: '0' } });
-    const viaWorkers = await sync(files, middle, { env: { TAP_SALESFORCE_PAGE_WORKERS: '2' } });
+    const viaRecords = await sync(viaRecordsFiles, middle);
+    const viaWorkers = await sync(viaWorkersFiles, middle);
     expect(viaWorkers.code, viaWorkers.stderr).toBe(0);
     expect(masked(viaWorkers.stdout)).toEqual(masked(viaRecords.stdout));
   });

@@ -72,7 +72,7 @@ async function* runRest(context: RunnerContext): AsyncGenerator<RunnerItem> {
           logger,
         );
   // Pages of one query, as the engine's lines when it takes them from this runner, through page workers.
-  const workers = context.orderedLines ? pageWorkerCount() : 0;
+  const workers = context.orderedLines ? pageWorkerCount(context.config.restPageWorkers) : 0;
   const setup = { schema: plan.schema, fields: plan.fields, position: rk ?? (hasId ? 'Id' : null) };
   if (groups.length === 1 && workers > 0)
     logger.debug(

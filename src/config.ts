@@ -39,6 +39,8 @@ export interface BulkSettings {
   /** Result pages downloaded ahead of the one being written. */
   parallelDownloads: number;
   gzip: boolean;
+  /** Convert rows in a worker thread (csv-lines-thread.ts). */
+  lineWorker: boolean;
   /** Bulk 1.0 PK chunking. */
   pkChunking: boolean;
   chunkSize: number;
@@ -369,6 +371,7 @@ export function loadConfigFromValue(
       maxRecords: num('bulk_max_records'),
       parallelDownloads: num('bulk_parallel_downloads'),
       gzip: bool('bulk_gzip'),
+      lineWorker: bool('bulk_line_worker'),
       pkChunking: bool('pk_chunking'),
       chunkSize: chunkSize === 0 ? Number(settingByName('chunk_size').default) : chunkSize,
     },

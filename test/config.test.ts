@@ -80,6 +80,7 @@ describe('defaults', () => {
         maxRecords: 100_000,
         parallelDownloads: 2,
         gzip: true,
+        lineWorker: true,
         pkChunking: true,
         chunkSize: 100_000,
       },
@@ -150,6 +151,7 @@ describe('every key and alias', () => {
     ['quota_exit_success', { quota_exit_success: true }, (c) => c.quotaExitSuccess, true],
     ['max_workers', { max_workers: 4 }, (c) => c.maxWorkers, 4],
     ['rest_page_workers', { rest_page_workers: 0 }, (c) => c.restPageWorkers, 0],
+    ['bulk_line_worker', { bulk_line_worker: false }, (c) => c.bulk.lineWorker, false],
     ['rest_page_workers unset', {}, (c) => c.restPageWorkers, null],
     ['request_timeout_seconds', { request_timeout_seconds: 30 }, (c) => c.http.timeoutMs, 30_000],
     ['max_attempts', { max_attempts: 3 }, (c) => c.http.maxAttempts, 3],
@@ -172,7 +174,7 @@ describe('every key and alias', () => {
   it('covers every setting and alias of the table in the cases above', () => {
     // Credentials are covered in "credentials" below; the rest must appear in the it.each table's keys.
     const tested = new Set([
-      ...'api_type domain is_sandbox api_version select_fields_by_default start_date threshold state_message_threshold streams streams_to_discover lookback_window quota_percent_total quota_percent_per_run quota_exit_success max_workers rest_page_workers request_timeout_seconds max_attempts retry_backoff_base_ms retry_backoff_max_ms bulk_api_version bulk_poll_timeout_seconds bulk_max_records bulk_parallel_downloads bulk_gzip pk_chunking chunk_size'.split(
+      ...'api_type domain is_sandbox api_version select_fields_by_default start_date threshold state_message_threshold streams streams_to_discover lookback_window quota_percent_total quota_percent_per_run quota_exit_success max_workers rest_page_workers request_timeout_seconds max_attempts retry_backoff_base_ms retry_backoff_max_ms bulk_api_version bulk_poll_timeout_seconds bulk_max_records bulk_parallel_downloads bulk_line_worker bulk_gzip pk_chunking chunk_size'.split(
         ' ',
       ),
       ...'client_id client_secret refresh_token username password security_token'.split(' '),

@@ -234,13 +234,8 @@ export type Bulk1Item<B> = { type: 'batch'; batch: B } | { type: 'checkpoint'; r
 export interface Bulk1Options<B> {
   soql: string;
   saved: Bulk1Resume | null;
-  /** Decodes one reading of a result file (see `readPage`); such a file may be `noRecordsHeader`. */
+  /** Decodes one reading of a result file (see `readPage`); such a file may be `noRecordsHeader` (csv.ts). */
   decoder: (skip: number) => PageDecoder<B>;
-}
-
-/** An empty batch's result file is this sentence instead of a header row. */
-export function noRecordsHeader(header: string[]): boolean {
-  return header.length === 1 && /^Records not found/i.test(header[0] ?? '');
 }
 
 /** A chunk that still failed after its retries, before anything of the job was written. */

@@ -306,14 +306,16 @@ class BodyCutShort extends Error {
  * since what a row becomes depends on the stream's schema.
  */
 export interface PageDecoder<B> {
-  /** Parses more of the body. Rows may span calls. */
-  write(bytes: Buffer): void;
+  /** Parses more of the body (or hands it on, and waits while too much is pending). Rows may span calls. */
+  write(bytes: Buffer): void | Promise<void>;
   /** The body ended: parses what is left (a last row needs no line ending). Throws on malformed CSV. */
-  end(): void;
+  end(): void | Promise<void>;
   /** A batch ready to hand out, if any; after `end`, the rest. */
   take(): B | null;
-  /** Data rows parsed so far, the header excluded. */
+  /** Data rows parsed so far, the header excluded (complete once `end` has returned). */
   readonly rows: number;
+  /** This reading is abandoned or done: release what it holds. */
+  close?(): void;
 }
 
 export interface PageReadOptions<B> {
@@ -352,12 +354,13 @@ export async function* readPage<B extends { count: number }>(
           // A stream read returns everything buffered (up to the read-ahead bound): parse it in slices so
           // that at most about one batch is built ahead of the one being written.
           for (let offset = 0; offset < chunk.length; offset += PARSE_SLICE) {
-            decoder.write(chunk.subarray(offset, offset + PARSE_SLICE));
+            await decoder.write(chunk.subarray(offset, offset + PARSE_SLICE));
             await hand(decoder);
           }
         }
-        decoder.end();
+        await decoder.end();
       } catch (error) {
+        decoder.close?.();
         current.body.destroy();
         if (channel.cancelled) throw new TapError('interrupted', 'the reader stopped');
         // A cut body shows up as a network error, or as CSV that ends inside a quoted value.

@@ -179,6 +179,11 @@ function fieldEnd(s: string, from: number, len: number): number {
   return len;
 }
 
+/** Bulk 1.0: an empty batch's result file is this sentence instead of a header row. */
+export function noRecordsHeader(header: string[]): boolean {
+  return header.length === 1 && /^Records not found/i.test(header[0] ?? '');
+}
+
 /** Parses a whole CSV text into rows (tests, small bodies). */
 export function parseCsv(text: string | Uint8Array): string[][] {
   const rows: string[][] = [];

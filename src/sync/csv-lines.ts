@@ -16,7 +16,7 @@
 import { isUtf8 } from 'node:buffer';
 import { TapError } from '../errors.js';
 import type { PageDecoder } from '../salesforce/bulk2.js';
-import { parseCsv } from '../salesforce/csv.js';
+import { noRecordsHeader, parseCsv } from '../salesforce/csv.js';
 import type { JsonSchema } from '../singer/catalog.js';
 import type { Normaliser } from './coerce.js';
 import { csvConverter } from './csv-coerce.js';
@@ -102,6 +102,41 @@ export function compileLinePlan(
     keyColumn: keyColumn >= 0 && kinds[keyColumn] !== Kind.Skip ? keyColumn : -1,
     emitted,
     closing: Buffer.from(emitted.length === 0 ? '{}}\n' : '}}\n'),
+  };
+}
+
+/** What a stream's line plans are built from (sent as it is to the worker thread, see csv-lines-thread.ts). */
+export interface LineStreamSetup {
+  stream: string;
+  schema: JsonSchema;
+  /** Selected fields: a page whose header lacks one is refused. */
+  fields: string[];
+  replicationKey: string | null;
+}
+
+/**
+ * The `plan` option of `CsvLineDecoder` for a stream: one plan per distinct header (every page repeats the
+ * same header), null for Bulk 1.0's "Records not found", a `data` error for a header that lacks a selected
+ * field.
+ */
+export function linePlanner(setup: LineStreamSetup): (header: string[]) => LinePlan | null {
+  const cache = new Map<string, LinePlan>();
+  return (header) => {
+    if (noRecordsHeader(header)) return null;
+    const key = header.join(',');
+    let plan = cache.get(key);
+    if (!plan) {
+      const missing = setup.fields.filter((f) => !header.includes(f));
+      if (missing.length > 0) {
+        throw new TapError(
+          'data',
+          `${setup.stream}: Bulk results lack selected fields ${missing.join(', ')}`,
+        );
+      }
+      plan = compileLinePlan(header, setup.schema, setup.replicationKey);
+      cache.set(key, plan);
+    }
+    return plan;
   };
 }
 

@@ -110,6 +110,23 @@ describe('Bulk 2.0 against the simulated org', () => {
     expect(org.stats().bytesServed).toBeGreaterThan(bytesGzip * 3);
   });
 
+  it('converting rows on the main thread (bulk_line_worker false) writes the same records and STATE', async () => {
+    const mainThread = await sync(
+      syncFiles(org, catalog, { ...BULK, bulk_max_records: 500, threshold: 100, bulk_line_worker: false }),
+    );
+    expect(mainThread.code, mainThread.stderr).toBe(0);
+    // The job id and the run's signpost differ between runs; the rows and bookmarks must not.
+    const masked = (messages: Message[]) =>
+      messages
+        .filter((m) => m.type === 'RECORD' || m.type === 'STATE')
+        .map((m) =>
+          JSON.stringify(m)
+            .replace(/"time_extracted":"[^"]*"/, '')
+            .replace(/"(jobId|signpost)":"[^"]*"/g, ''),
+        );
+    expect(masked(mainThread.messages)).toEqual(masked(bulk));
+  });
+
   it('an incremental run after the org moves on returns exactly the changed, inserted and deleted rows', async () => {
     const state = lastState(bulk) as State;
     const change = org.advanceTime({

@@ -12,28 +12,24 @@
  * What Bulk cannot serve goes through the REST runner, with one warning line: selected compound fields,
  * objects the Bulk API refuses, and jobs that fail (REST copes with QUERY_TIMEOUT by splitting windows).
  */
-import { ApiError, TapError } from '../../errors.js';
+import { ApiError } from '../../errors.js';
 import { checkBulkQuota, recordBulkUsage } from '../../salesforce/bulk-limits.js';
-import {
-  BULK1_REFUSALS,
-  Bulk1JobFailed,
-  type Bulk1Resume,
-  noRecordsHeader,
-  runBulk1Job,
-} from '../../salesforce/bulk1.js';
+import { BULK1_REFUSALS, Bulk1JobFailed, type Bulk1Resume, runBulk1Job } from '../../salesforce/bulk1.js';
 import {
   BulkJobFailed,
   createJob,
   deleteJob,
   getJob,
   openResultPage,
+  type PageDecoder,
   pollJob,
   readPage,
   resultPages,
 } from '../../salesforce/bulk2.js';
 import { buildSoql, type KeyType } from '../../salesforce/soql.js';
 import type { StreamBookmark } from '../../singer/state.js';
-import { CsvLineDecoder, compileLinePlan, type LineBatch, type LinePlan } from '../csv-lines.js';
+import { CsvLineDecoder, type LineBatch, linePlanner } from '../csv-lines.js';
+import { LineThread, lineThreadUseful } from '../csv-lines-thread.js';
 import type { QueryRunner, RunnerContext, RunnerItem, SfRecord } from '../runner.js';
 import { restRunner } from './rest.js';
 
@@ -135,27 +131,26 @@ function bulkSoql(context: RunnerContext): string {
 }
 
 /**
- * The decoder factory for one job's result pages: one line plan per distinct header (every page repeats the
- * same header), replication-key values capped at `cap()`.
+ * The decoder factory for one job's result pages, replication-key values capped at `cap()`: in the line
+ * worker when there is one, else on the main thread.
  */
-function decoders(context: RunnerContext, cap: () => string): (skip: number) => CsvLineDecoder {
+function decoders(
+  context: RunnerContext,
+  thread: LineThread | null,
+  cap: () => string,
+): (skip: number) => PageDecoder<LineBatch> {
   const { plan } = context;
-  const cache = new Map<string, LinePlan>();
-  const planFor = (header: string[]): LinePlan | null => {
-    if (noRecordsHeader(header)) return null;
-    const key = header.join(',');
-    let compiled = cache.get(key);
-    if (!compiled) {
-      const missing = plan.fields.filter((f) => !header.includes(f));
-      if (missing.length > 0) {
-        throw new TapError('data', `${plan.stream}: Bulk results lack selected fields ${missing.join(', ')}`);
-      }
-      compiled = compileLinePlan(header, plan.schema, plan.replicationKey);
-      cache.set(key, compiled);
-    }
-    return compiled;
+  const setup = {
+    stream: plan.stream,
+    schema: plan.schema,
+    fields: plan.fields,
+    replicationKey: plan.replicationKey,
   };
-  return (skip) => new CsvLineDecoder({ plan: planFor, prefix: context.recordPrefix, skip, cap: cap() });
+  const planner = linePlanner(setup);
+  return (skip) =>
+    thread
+      ? thread.decoder({ setup, skip, cap: cap(), prefix: context.recordPrefix })
+      : new CsvLineDecoder({ plan: planner, prefix: context.recordPrefix, skip, cap: cap() });
 }
 
 function later(a: string | null, b: string | null): string | null {
@@ -244,7 +239,8 @@ async function* runVersion2(context: RunnerContext): AsyncGenerator<RunnerItem> 
       parallel: config.bulk.parallelDownloads,
       signal,
     };
-    const decoder = decoders(context, () => current.signpost);
+    const thread = lineThreadUseful(config.bulk.lineWorker) ? new LineThread() : null;
+    const decoder = decoders(context, thread, () => current.signpost);
     let highest = current.highest;
     let pagesRead = 0;
     try {
@@ -269,6 +265,8 @@ async function* runVersion2(context: RunnerContext): AsyncGenerator<RunnerItem> 
         continue;
       }
       throw error;
+    } finally {
+      await thread?.close();
     }
 
     // The STATE that no longer points at the job is on stdout before the job is deleted: a run killed in
@@ -290,11 +288,12 @@ async function* runVersion1(context: RunnerContext): AsyncGenerator<RunnerItem> 
   let highest: string | null = saved?.highest ?? null;
   let cap = saved?.signpost ?? plan.signpost;
   let wrote = false;
+  const thread = lineThreadUseful(context.config.bulk.lineWorker) ? new LineThread() : null;
   try {
     for await (const item of runBulk1Job(context, {
       soql: bulkSoql(context),
       saved,
-      decoder: decoders(context, () => cap),
+      decoder: decoders(context, thread, () => cap),
     })) {
       if (item.type === 'batch') {
         wrote = true;
@@ -310,6 +309,8 @@ async function* runVersion1(context: RunnerContext): AsyncGenerator<RunnerItem> 
       throw new UseRest(`the Bulk API refuses this query (${(error as Error).message})`);
     if (error instanceof Bulk1JobFailed && !wrote) throw new UseRest(error.message);
     throw error;
+  } finally {
+    await thread?.close();
   }
   yield finalCheckpoint(rk, highest);
 }

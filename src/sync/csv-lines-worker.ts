@@ -11,7 +11,7 @@ import type { FromLineWorker, ToLineWorker } from './csv-lines-thread.js';
 const port = parentPort;
 if (!port) throw new Error('csv-lines-worker.js runs as a worker thread');
 
-const sessions = new Map<number, { decoder: CsvLineDecoder; prefix: string }>();
+const sessions = new Map<number, { decoder: CsvLineDecoder; setPrefix: (prefix: string) => void }>();
 /** Smaller than the main thread's batches: several are in flight between the threads at once. */
 const BATCH_BYTES = 256 * 1024;
 
@@ -54,15 +54,21 @@ port.on('message', (message: ToLineWorker) => {
   const { id } = message;
   try {
     if (message.kind === 'open') {
-      const session = { decoder: null as unknown as CsvLineDecoder, prefix: message.prefix };
-      session.decoder = new CsvLineDecoder({
+      // The RECORD line head carries the time: each write brings the current one for the batches it starts.
+      let prefix = message.prefix;
+      const decoder = new CsvLineDecoder({
         plan: plannerFor(message.setup),
-        prefix: () => session.prefix,
+        prefix: () => prefix,
         skip: message.skip,
         cap: message.cap,
         batchBytes: BATCH_BYTES,
       });
-      sessions.set(id, session);
+      sessions.set(id, {
+        decoder,
+        setPrefix: (next) => {
+          prefix = next;
+        },
+      });
       return;
     }
     if (message.kind === 'close') {
@@ -72,7 +78,7 @@ port.on('message', (message: ToLineWorker) => {
     const session = sessions.get(id);
     if (!session) return;
     if (message.kind === 'write') {
-      session.prefix = message.prefix;
+      session.setPrefix(message.prefix);
       session.decoder.write(Buffer.from(message.bytes, 0, message.length));
       handOut(id, session.decoder);
       post({ kind: 'ack', id });

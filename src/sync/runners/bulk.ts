@@ -31,6 +31,7 @@ import type { StreamBookmark } from '../../singer/state.js';
 import { CsvLineDecoder, type LineBatch, linePlanner } from '../csv-lines.js';
 import { LineThread, lineThreadUseful } from '../csv-lines-thread.js';
 import type { QueryRunner, RunnerContext, RunnerItem, SfRecord } from '../runner.js';
+import { later } from '../state.js';
 import { restRunner } from './rest.js';
 
 /** `bookmarks[stream].bulk` while a Bulk 2.0 job is being read. */
@@ -151,10 +152,6 @@ function decoders(
     thread
       ? thread.decoder({ setup, skip, cap: cap(), prefix: context.recordPrefix })
       : new CsvLineDecoder({ plan: planner, prefix: context.recordPrefix, skip, cap: cap() });
-}
-
-function later(a: string | null, b: string | null): string | null {
-  return a === null || (b !== null && b > a) ? b : a;
 }
 
 function linesItem(batch: LineBatch, total?: number): RunnerItem {

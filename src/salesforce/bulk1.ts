@@ -7,7 +7,6 @@
  * Bulk 1.0 authenticates with `X-SFDC-Session` (set per attempt by the client) and answers in XML for CSV
  * jobs; the few fields read here are taken from either XML or JSON.
  */
-import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from '../errors.js';
 import type { RunnerContext } from '../sync/runner.js';
@@ -179,16 +178,13 @@ class Bulk1Api {
   }
 
   async openResult(jobId: string, batchId: string, resultId: string): Promise<OpenPage> {
-    const response = await this.client.request({
+    const { body } = await this.client.download({
       path: this.path(`/${jobId}/batch/${batchId}/result/${resultId}`),
       headers: { Accept: 'text/csv' },
       label: 'bulk1.result',
       sessionHeader: 'X-SFDC-Session',
       signal: this.signal,
     });
-    if (!response.body) throw new ApiError(`bulk1.result: batch ${batchId} sent no body`, response.status);
-    const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-    body.on('error', () => {});
     return { jobId, locator: null, next: null, records: null, body, ...readSignal() };
   }
 }

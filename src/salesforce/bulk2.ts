@@ -167,8 +167,7 @@ export function readSignal(): Pick<OpenPage, 'read' | 'settle'> {
 }
 
 /**
- * Small: it holds compressed bytes when gzip is on (several MB of CSV), and the socket's own buffers keep the
- * download going past it. 8 MiB cost ~50 MB of peak RSS on a 200 000-row Bulk sync for no gain in speed.
+ * Small: decoded CSV waiting for the parser; the socket's own buffers keep the download going past it. 8 MiB cost ~50 MB of peak RSS on a 200 000-row Bulk sync for no gain in speed.
  */
 const DEFAULT_READ_AHEAD = 1024 * 1024;
 /** Bytes parsed between two checks of the batch size. */
@@ -186,21 +185,16 @@ export async function openResultPage(
 ): Promise<OpenPage> {
   const query = new URLSearchParams({ maxRecords: String(options.maxRecords) });
   if (locator) query.set('locator', locator);
-  const response = await client.request({
+  const response = await client.download({
     path: jobsPath(client, jobId, `/results?${query}`),
     headers: { Accept: 'text/csv', 'Accept-Encoding': options.gzip ? 'gzip' : 'identity' },
     label: 'bulk2.results',
     signal: options.signal,
+    readAheadBytes: options.readAheadBytes ?? DEFAULT_READ_AHEAD,
   });
   const nextHeader = response.headers.get('sforce-locator');
   const count = response.headers.get('sforce-numberofrecords');
-  if (!response.body) throw new ApiError(`bulk2.results: job ${jobId} sent no body`, response.status);
-  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>, {
-    highWaterMark: options.readAheadBytes ?? DEFAULT_READ_AHEAD,
-  });
-  // A body that fails while read ahead is reported when the parser gets to it, not as an uncaught error.
-  body.on('error', () => {});
-  body.read(0);
+  const body = response.body;
   return {
     jobId,
     locator,

@@ -51,6 +51,11 @@ export function classifyThrown(error: unknown): Verdict {
   return 'fail';
 }
 
+/** A request that got no answer, or a body that stopped moving, in time: retried like a network error. */
+export class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
 /** Full-jitter exponential backoff: a random delay in [0, min(max, base·2^attempt)]. */
 export function backoffDelay(
   attempt: number,

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpSettings } from '../config.js';
 import { ApiError, AuthError, QuotaError, TapError } from '../errors.js';
 import { type Logger, scrub } from '../log.js';
-import { backoffDelay, classifyResponse, classifyThrown } from './classify.js';
+import { backoffDelay, classifyResponse, classifyThrown, TimeoutError } from './classify.js';
+import type { RawResponse } from './raw-get.js';
 
 export interface Session {
   accessToken: string;
@@ -129,7 +130,36 @@ export class SalesforceClient {
   }
 
   /** A successful response with its body unread. Throws ApiError, AuthError or QuotaError. */
-  async request(options: RequestOptions): Promise<Response> {
+  request(options: RequestOptions): Promise<Response> {
+    return this.exchange(options, (url, headers, signal) =>
+      fetchWithTimeout(
+        url,
+        { method: options.method ?? 'GET', headers, body: options.body, signal },
+        this.options.http.timeoutMs,
+      ),
+    );
+  }
+
+  /**
+   * A successful GET whose body is a Node stream, decoded, already filling a buffer of `readAheadBytes`:
+   * for large bodies (Bulk result pages), see raw-get.ts. Same policy and errors as `request`.
+   */
+  download(options: RequestOptions & { readAheadBytes?: number }): Promise<RawResponse> {
+    // Loaded on first use: discovery and REST runs never need node:http(s) and zlib.
+    return this.exchange(options, async (url, headers, signal) =>
+      (await import('./raw-get.js')).rawGet(url, {
+        headers,
+        timeoutMs: this.options.http.timeoutMs,
+        signal,
+        readAheadBytes: options.readAheadBytes,
+      }),
+    );
+  }
+
+  private async exchange<R extends Answer>(
+    options: RequestOptions,
+    send: (url: string, headers: Record<string, string>, signal: AbortSignal | undefined) => Promise<R>,
+  ): Promise<R> {
     let refreshed = false;
     return this.withRetry({ label: options.label, signal: options.signal }, async (attempt) => {
       this.checkQuota();
@@ -145,13 +175,9 @@ export class SalesforceClient {
         headers['Content-Type'] = 'application/json';
       }
       this.usage.callsThisRun++;
-      let response: Response;
+      let response: R;
       try {
-        response = await fetchWithTimeout(
-          this.url(options.path),
-          { method: options.method ?? 'GET', headers, body: options.body, signal: options.signal },
-          this.options.http.timeoutMs,
-        );
+        response = await send(this.url(options.path), headers, options.signal);
       } catch (error) {
         this.report(options.label, null, started, attempt);
         throw error;
@@ -285,7 +311,7 @@ export class SalesforceClient {
     this.options.logger.info('session expired; refreshed');
   }
 
-  private readLimitInfo(headers: Headers): void {
+  private readLimitInfo(headers: Answer['headers']): void {
     const match = LIMIT_INFO.exec(headers.get('sforce-limit-info') ?? '');
     if (!match) return;
     this.usage.orgUsed = Number(match[1]);
@@ -295,6 +321,14 @@ export class SalesforceClient {
   private report(label: string, status: number | null, started: number, attempt: number): void {
     this.options.onRequest?.({ label, status, durationMs: performance.now() - started, attempt });
   }
+}
+
+/** What the policy reads of an answer, from fetch or from raw-get.ts. */
+interface Answer {
+  status: number;
+  ok: boolean;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
 }
 
 /** Wraps a failure the policy should try again. */
@@ -342,8 +376,4 @@ async function fetchWithTimeout(url: string, init: RequestInit, timeoutMs: numbe
   } finally {
     clearTimeout(timer);
   }
-}
-
-class TimeoutError extends Error {
-  override name = 'TimeoutError';
 }

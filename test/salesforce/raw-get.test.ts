@@ -1,0 +1,123 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { brotliCompressSync, constants, deflateSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classifyThrown } from '../../src/salesforce/classify.js';
+import { rawGet } from '../../src/salesforce/raw-get.js';
+
+// 3 MB of CSV-like text: several inflate chunks and more than the read-ahead.
+const CSV = Array.from({ length: 60_000 }, (_, i) => `"${i}","name ${i}","2024-01-01T00:00:00.000Z"\n`).join(
+  '',
+);
+
+type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+const routes: Record<string, Handler> = {
+  '/gzip': (_q, r) => r.writeHead(200, { 'Content-Encoding': 'gzip' }).end(gzipSync(CSV)),
+  '/deflate': (_q, r) => r.writeHead(200, { 'Content-Encoding': 'deflate' }).end(deflateSync(CSV)),
+  '/br': (_q, r) =>
+    r
+      .writeHead(200, { 'Content-Encoding': 'br' })
+      .end(brotliCompressSync(CSV, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } })),
+  '/plain': (_q, r) => r.writeHead(200, { 'Sforce-Locator': 'abc', 'X-Twice': ['a', 'b'] }).end(CSV),
+  '/headers': (q, r) => r.writeHead(200).end(JSON.stringify(q.headers)),
+  '/error': (_q, r) =>
+    r
+      .writeHead(400, { 'Content-Encoding': 'gzip' })
+      .end(gzipSync('[{"errorCode":"INVALIDLOCATOR","message":"bad locator"}]')),
+  '/silent': () => {},
+  '/stall': (_q, r) => {
+    r.writeHead(200);
+    r.write(CSV.slice(0, 1000));
+  },
+  '/cut-gzip': (_q, r) => {
+    const bytes = gzipSync(CSV);
+    r.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Length': String(bytes.length) });
+    r.write(bytes.subarray(0, bytes.length >> 1), () => r.socket?.destroy());
+  },
+};
+
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  server = createServer((q, r) => routes[q.url ?? '']?.(q, r));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const get = (path: string, extra: { timeoutMs?: number; idleMs?: number } = {}) =>
+  rawGet(`${base}${path}`, { headers: { Authorization: 'Bearer t' }, timeoutMs: 5000, ...extra });
+
+async function drain(body: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+describe('rawGet', () => {
+  it.each(['/gzip', '/deflate', '/br', '/plain'])(
+    'given %s, then the body is the decoded text',
+    async (path) => {
+      const response = await get(path);
+      expect(response.status).toBe(200);
+      expect(response.ok).toBe(true);
+      expect(await drain(response.body)).toBe(CSV);
+    },
+  );
+
+  it('given response headers, then get() reads them case-insensitively and joins repeats', async () => {
+    const response = await get('/plain');
+    expect(response.headers.get('sforce-locator')).toBe('abc');
+    expect(response.headers.get('Sforce-Locator')).toBe('abc');
+    expect(response.headers.get('x-twice')).toBe('a, b');
+    expect(response.headers.get('sforce-numberofrecords')).toBeNull();
+    response.body.destroy();
+  });
+
+  it('given request headers, then they are sent as they are', async () => {
+    const response = await get('/headers');
+    expect(JSON.parse(await response.text())).toMatchObject({ authorization: 'Bearer t' });
+  });
+
+  it('given an error answer, then its status and decoded text are there to read', async () => {
+    const response = await get('/error');
+    expect(response.status).toBe(400);
+    expect(response.ok).toBe(false);
+    expect(JSON.parse(await response.text())).toEqual([
+      { errorCode: 'INVALIDLOCATOR', message: 'bad locator' },
+    ]);
+  });
+
+  it('given no answer in time, then it rejects with an error the retry policy retries', async () => {
+    const error = await get('/silent', { timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TimeoutError' });
+    expect(classifyThrown(error)).toBe('retry');
+  });
+
+  it('given a body that stops moving, then reading it fails with a retried timeout', async () => {
+    const response = await get('/stall', { idleMs: 100 });
+    const error = await drain(response.body).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TimeoutError' });
+    expect(classifyThrown(error)).toBe('retry');
+  });
+
+  it('given a gzip body cut off mid-way, then reading it fails with an error the retry policy retries', async () => {
+    const response = await get('/cut-gzip');
+    const error = await drain(response.body).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(classifyThrown(error)).toBe('retry');
+  });
+
+  it('given an aborted signal, then it rejects with an AbortError that is not retried', async () => {
+    const controller = new AbortController();
+    const pending = rawGet(`${base}/silent`, { headers: {}, timeoutMs: 5000, signal: controller.signal });
+    controller.abort();
+    const error = await pending.catch((e: unknown) => e);
+    expect(classifyThrown(error)).toBe('fail');
+  });
+});

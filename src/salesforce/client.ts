@@ -145,8 +145,10 @@ export class SalesforceClient {
    * for large bodies (Bulk result pages), see raw-get.ts. Same policy and errors as `request`.
    */
   download(options: RequestOptions & { readAheadBytes?: number }): Promise<RawResponse> {
-    // Loaded on first use: discovery and REST runs never need node:http(s) and zlib.
-    return this.exchange(options, async (url, headers, signal) =>
+    // As fetch does, unless the caller says otherwise: Salesforce compresses what it is allowed to.
+    const compressed = { ...options, headers: { 'Accept-Encoding': 'gzip', ...options.headers } };
+    // Loaded on first use: discovery never needs node:http(s) and zlib.
+    return this.exchange(compressed, async (url, headers, signal) =>
       (await import('./raw-get.js')).rawGet(url, {
         headers,
         timeoutMs: this.options.http.timeoutMs,

@@ -47,6 +47,9 @@ export interface LinePlan {
   readonly kinds: Kind[];
   /** Per column: `{"Name":` for the first emitted column, `,"Name":` for the others. */
   readonly keys: (Buffer | null)[];
+  /** The key with the value's opening quote, `,"Name":"`, and the key of an empty value, `,"Name":null`. */
+  readonly opens: (Buffer | null)[];
+  readonly nulls: (Buffer | null)[];
   readonly converters: (Normaliser | null)[];
   /** Header index of the replication key, or -1. */
   readonly keyColumn: number;
@@ -78,6 +81,8 @@ export function compileLinePlan(
   const properties = schema.properties ?? {};
   const kinds: Kind[] = [];
   const keys: (Buffer | null)[] = [];
+  const opens: (Buffer | null)[] = [];
+  const nulls: (Buffer | null)[] = [];
   const converters: (Normaliser | null)[] = [];
   const emitted: number[] = [];
   header.forEach((name, index) => {
@@ -86,11 +91,16 @@ export function compileLinePlan(
     if (!property || header.indexOf(name, index + 1) >= 0) {
       kinds.push(Kind.Skip);
       keys.push(null);
+      opens.push(null);
+      nulls.push(null);
       converters.push(null);
       return;
     }
     kinds.push(kindOf(property));
-    keys.push(Buffer.from(`${emitted.length === 0 ? '{' : ','}${JSON.stringify(name)}:`));
+    const key = `${emitted.length === 0 ? '{' : ','}${JSON.stringify(name)}:`;
+    keys.push(Buffer.from(key));
+    opens.push(Buffer.from(`${key}"`));
+    nulls.push(Buffer.from(`${key}null`));
     converters.push(csvConverter(property));
     emitted.push(index);
   });
@@ -98,6 +108,8 @@ export function compileLinePlan(
   return {
     kinds,
     keys,
+    opens,
+    nulls,
     converters,
     keyColumn: keyColumn >= 0 && kinds[keyColumn] !== Kind.Skip ? keyColumn : -1,
     emitted,
@@ -145,7 +157,10 @@ const COMMA = 44;
 const LF = 10;
 const CR = 13;
 const BACKSLASH = 92;
-const NULL = Buffer.from('null');
+/** JSON.stringify's two-character escapes of control characters (b, t, n, f, r); 0: written as `\u00xx`. */
+const SHORT_ESCAPES = new Uint8Array(32);
+SHORT_ESCAPES.set([98, 116, 110, 0, 102, 114], 8);
+const HEX = Buffer.from('0123456789abcdef');
 
 /** Field flags. */
 const ESCAPED = 1; // has `""`, `\` or a control character: the bytes are not JSON as they are
@@ -311,18 +326,25 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
           if ((end >= to || buf[end] === LF) && b > a && buf[b - 1] === CR) b--;
         }
         if (plan !== null && !this.dropRows && column < plan.kinds.length) {
-          if (plan.kinds[column] === Kind.Text && flags === 0 && a !== b && column !== plan.keyColumn) {
-            // The common case, inline: `,"Key":"bytes"`.
-            const key = plan.keys[column] as Buffer;
-            const length = key.length;
-            this.room(length + b - a + 2);
+          const kind = plan.kinds[column] as Kind;
+          if (
+            flags === 0 &&
+            a !== b &&
+            column !== plan.keyColumn &&
+            (kind === Kind.Text || (kind === Kind.Datetime && bulkDatetime(buf, a, b)))
+          ) {
+            // The common cases, inline: `,"Key":"bytes"`.
+            const open = plan.opens[column] as Buffer;
+            const length = open.length;
+            this.room(length + b - a + 1);
             const out = this.out;
             let used = this.used;
-            for (let k = 0; k < length; k++) out[used++] = key[k] as number;
-            out[used++] = QUOTE;
+            for (let k = 0; k < length; k++) out[used++] = open[k] as number;
             for (let k = a; k < b; k++) out[used++] = buf[k] as number;
             out[used++] = QUOTE;
             this.used = used;
+          } else if (a === b && (flags & STRAY) === 0) {
+            if (kind !== Kind.Skip) this.put(plan.nulls[column] as Buffer);
           } else {
             this.field(plan, column, buf, a, b, flags, end, strayEnd);
           }
@@ -349,9 +371,7 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
       this.rows++;
       if (this.dropRows || plan === null) continue;
       for (const index of plan.emitted) {
-        if (index < column) continue;
-        this.put(plan.keys[index] as Buffer);
-        this.put(NULL);
+        if (index >= column) this.put(plan.nulls[index] as Buffer);
       }
       this.put(plan.closing);
       if (this.rows <= this.skip) {
@@ -380,7 +400,7 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
     return rowStart;
   }
 
-  /** Writes `"key":value` for one field. */
+  /** Writes `"key":value` for one field that is not empty. */
   private field(
     plan: LinePlan,
     column: number,
@@ -395,10 +415,6 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
     if (kind === Kind.Skip) return;
     this.put(plan.keys[column] as Buffer);
     const isKey = column === plan.keyColumn;
-    if (a === b && (flags & STRAY) === 0) {
-      this.put(NULL);
-      return;
-    }
     if ((flags & ESCAPED) === 0 && verbatim(kind, buf, a, b)) {
       this.room(b - a + 2);
       const out = this.out;
@@ -410,6 +426,10 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
       if (isKey) this.pendingKey = buf.toString('utf8', a, b);
       return;
     }
+    if (kind === Kind.Text && (flags & STRAY) === 0 && !isKey) {
+      this.escapedText(buf, a, b, (flags & UNQUOTED) === 0);
+      return;
+    }
     let raw = buf.toString('utf8', a, b);
     if ((flags & (ESCAPED | UNQUOTED)) === ESCAPED) raw = raw.replaceAll('""', '"');
     if (flags & STRAY) raw += buf.toString('utf8', end, strayEnd);
@@ -418,6 +438,38 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
     const json = JSON.stringify(value) ?? 'null';
     this.room(json.length * 3);
     this.used += this.out.write(json, this.used);
+  }
+
+  /**
+   * A text value with `""`, `\` or control characters, escaped as JSON.stringify would escape it (the input is
+   * valid UTF-8 by now, so nothing else needs escaping): a quoted field's `""` is one quote.
+   */
+  private escapedText(buf: Buffer, a: number, b: number, quoted: boolean): void {
+    this.room((b - a) * 6 + 2);
+    const out = this.out;
+    let used = this.used;
+    out[used++] = QUOTE;
+    for (let k = a; k < b; k++) {
+      const c = buf[k] as number;
+      if (c === QUOTE || c === BACKSLASH) {
+        if (c === QUOTE && quoted) k++;
+        out[used++] = BACKSLASH;
+        out[used++] = c;
+      } else if (c < 32) {
+        const short = SHORT_ESCAPES[c] as number;
+        out[used++] = BACKSLASH;
+        if (short !== 0) out[used++] = short;
+        else {
+          out[used++] = 117; // u
+          out[used++] = 48;
+          out[used++] = 48;
+          out[used++] = HEX[c >> 4] as number;
+          out[used++] = HEX[c & 15] as number;
+        }
+      } else out[used++] = c;
+    }
+    out[used++] = QUOTE;
+    this.used = used;
   }
 
   /** Copies short pieces (keys, `null`) byte by byte: cheaper than a native copy call at these sizes. */
@@ -461,7 +513,7 @@ function verbatim(kind: Kind, buf: Buffer, a: number, b: number): boolean {
     case Kind.Text:
       return true;
     case Kind.Datetime:
-      return b - a === 24 && buf[a + 23] === 90 /* Z */ && buf[a + 19] === 46 /* . */ && ascii(buf, a, b);
+      return bulkDatetime(buf, a, b);
     case Kind.Date:
       return b - a <= 10;
     case Kind.Boolean:
@@ -478,6 +530,11 @@ function verbatim(kind: Kind, buf: Buffer, a: number, b: number): boolean {
     default:
       return false;
   }
+}
+
+/** Bulk's own datetime form, `2024-01-31T12:34:56.000Z`, which the converter returns unchanged. */
+function bulkDatetime(buf: Buffer, a: number, b: number): boolean {
+  return b - a === 24 && buf[a + 23] === 90 /* Z */ && buf[a + 19] === 46 /* . */ && ascii(buf, a, b);
 }
 
 function ascii(buf: Buffer, a: number, b: number): boolean {

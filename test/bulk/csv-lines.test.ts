@@ -276,6 +276,41 @@ describe('CSV → RECORD lines', () => {
     }
   });
 
+  it.each([
+    ['Modified', '2024-06-01T00:00:00.000Z'],
+    ['Modified', null],
+    ['Day', '2024-01-31'],
+    ['Name', 'Ünï'],
+  ])(
+    'given random CSV keyed on %s (cap %s), then each batch reports the highest of its records',
+    (key, cap) => {
+      const random = prng(key.length * 31 + (cap?.length ?? 0));
+      let keyed = 0;
+      for (let run = 0; run < 1500; run++) {
+        const csv = randomCsv(random);
+        let reference: ReturnType<typeof referenceLines>;
+        try {
+          reference = referenceLines(csv, SCHEMA);
+        } catch {
+          continue;
+        }
+        const { batches } = decode(randomChunks(csv, random), { key, cap, batchBytes: 200 });
+        let at = 0;
+        for (const batch of batches) {
+          const values = reference.records
+            .slice(at, at + batch.count)
+            .map((r) => r[key])
+            .filter((v): v is string => typeof v === 'string' && (cap === null || v <= cap));
+          at += batch.count;
+          const highest = values.reduce<string | null>((h, v) => (h === null || v > h ? v : h), null);
+          expect(batch.highest).toBe(highest);
+          if (highest !== null) keyed++;
+        }
+      }
+      expect(keyed).toBeGreaterThan(300);
+    },
+  );
+
   it('given Bulk 1.0 "Records not found", when the plan drops the page, then no line is written', () => {
     const decoder = new CsvLineDecoder({ plan: () => null, prefix: () => PREFIX });
     decoder.write(Buffer.from('Records not found for this query'));

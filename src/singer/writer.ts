@@ -35,6 +35,8 @@ export class SingerWriter {
   private used = 0;
   /** Filled chunks not yet written (a line too long for the chunk's room seals it). */
   private sealed: Buffer[] = [];
+  /** `releases[i]`: called once `sealed[i]` has been written. */
+  private releases: Array<(() => void) | undefined> = [];
   private sealedBytes = 0;
   private failure: OutputClosedError | null = null;
   private waiting: Promise<void> | null = null;
@@ -67,10 +69,7 @@ export class SingerWriter {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
     const most = lines.length * 3;
     if (this.chunk === null || this.used + most > this.chunk.length) {
-      if (this.chunk !== null && this.used > 0) {
-        this.sealed.push(this.chunk.subarray(0, this.used));
-        this.sealedBytes += this.used;
-      }
+      if (this.chunk !== null && this.used > 0) this.seal(this.chunk.subarray(0, this.used));
       this.chunk = Buffer.allocUnsafeSlow(Math.max(this.chunkBytes + HEADROOM, most));
       this.used = 0;
     }
@@ -80,19 +79,18 @@ export class SingerWriter {
 
   /**
    * Appends complete lines already encoded as UTF-8, without copying them: the caller hands the buffer over
-   * and must not change it. True when the caller should `await flush()`.
+   * and must not change it; `release` is called once it has been written. True when
+   * the caller should `await flush()`.
    */
-  appendBytes(lines: Buffer): boolean {
+  appendBytes(lines: Buffer, release?: () => void): boolean {
     if (this.failure) throw this.failure;
     if (this.chunk !== null && this.used > 0) {
-      this.sealed.push(this.chunk.subarray(0, this.used));
-      this.sealedBytes += this.used;
+      this.seal(this.chunk.subarray(0, this.used));
       // The rest of the chunk stays in use for the lines appended next.
       this.chunk = this.chunk.subarray(this.used);
       this.used = 0;
     }
-    this.sealed.push(lines);
-    this.sealedBytes += lines.length;
+    this.seal(lines, release);
     return this.sealedBytes + this.used >= this.chunkBytes;
   }
 
@@ -106,16 +104,22 @@ export class SingerWriter {
     if (this.failure) throw this.failure;
     // One chunk in flight at a time: later flushes wait for the earlier drain.
     while (this.waiting) await this.waiting;
+    const releases = this.releases;
     const chunks = this.take();
     if (chunks.length === 0) return;
     let ok = true;
     try {
-      for (const chunk of chunks) {
+      chunks.forEach((chunk, i) => {
+        const release = releases[i];
         // The callback runs once the chunk is handed on, or with the error that broke the output.
         this.written = new Promise<void>((resolve) => {
-          ok = this.out.write(chunk, () => resolve()) && ok;
+          ok =
+            this.out.write(chunk, () => {
+              release?.();
+              resolve();
+            }) && ok;
         });
-      }
+      });
     } catch (error) {
       this.fail(error);
       throw this.failure;
@@ -127,11 +131,18 @@ export class SingerWriter {
     if (this.failure) throw this.failure;
   }
 
+  private seal(bytes: Buffer, release?: () => void): void {
+    this.sealed.push(bytes);
+    this.releases.push(release);
+    this.sealedBytes += bytes.length;
+  }
+
   /** The buffered bytes, in order, leaving the writer empty. */
   private take(): Buffer[] {
     const chunks = this.sealed;
     if (this.chunk !== null && this.used > 0) chunks.push(this.chunk.subarray(0, this.used));
     this.sealed = [];
+    this.releases = [];
     this.sealedBytes = 0;
     this.chunk = null;
     this.used = 0;

@@ -3,17 +3,48 @@
  * thread, so the main thread stays free for the download (socket reads, gunzip callbacks) while rows are
  * converted. Byte buffers are transferred both ways, not copied.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { TapError } from '../errors.js';
-import { CsvLineDecoder, type LinePlan, type LineStreamSetup, linePlanner } from './csv-lines.js';
-import type { FromLineWorker, ToLineWorker } from './csv-lines-thread.js';
+import {
+  BATCH_HEADROOM,
+  CsvLineDecoder,
+  type LineBuffers,
+  type LinePlan,
+  type LineStreamSetup,
+  linePlanner,
+} from './csv-lines.js';
+import type { FromLineWorker, LineSlots, ToLineWorker } from './csv-lines-thread.js';
 
 const port = parentPort;
 if (!port) throw new Error('csv-lines-worker.js runs as a worker thread');
 
 const sessions = new Map<number, { decoder: CsvLineDecoder; setPrefix: (prefix: string) => void }>();
-/** Smaller than the main thread's batches: several are in flight between the threads at once. */
-const BATCH_BYTES = 256 * 1024;
+
+const slots = workerData as LineSlots;
+const states = new Int32Array(slots.states);
+/** A batch fills one slot. */
+const BATCH_BYTES = slots.slotBytes - BATCH_HEADROOM;
+
+/** Batches go into a free shared slot when one fits; the main thread frees it once the lines are written. */
+const buffers: LineBuffers = {
+  take(bytes) {
+    if (bytes <= slots.slotBytes) {
+      for (let slot = 0; slot < states.length; slot++) {
+        if (Atomics.compareExchange(states, slot, 0, 1) === 0) {
+          return Buffer.from(slots.memory, slot * slots.slotBytes, slots.slotBytes);
+        }
+      }
+    }
+    return Buffer.allocUnsafe(bytes);
+  },
+  drop(buffer) {
+    if (buffer.buffer === slots.memory) Atomics.store(states, slotOf(buffer), 0);
+  },
+};
+
+function slotOf(buffer: Buffer): number {
+  return Math.floor(buffer.byteOffset / slots.slotBytes);
+}
 
 /** One planner per stream, kept across its pages. */
 const planners = new Map<string, (header: string[]) => LinePlan | null>();
@@ -33,19 +64,27 @@ function plannerFor(setup: LineStreamSetup): (header: string[]) => LinePlan | nu
 
 function handOut(id: number, decoder: CsvLineDecoder): void {
   for (let batch = decoder.take(); batch; batch = decoder.take()) {
+    const { lines, count, highest } = batch;
+    if (lines.buffer === slots.memory) {
+      const slot = slotOf(lines);
+      const offset = lines.byteOffset - slot * slots.slotBytes;
+      post({ kind: 'batch', id, lines: null, slot, offset, length: lines.length, count, highest });
+      continue;
+    }
     // A batch is a view of the start of its own buffer: hand the buffer over whole.
-    const buffer = batch.lines.buffer as ArrayBuffer;
+    const buffer = lines.buffer as ArrayBuffer;
     post(
       {
         kind: 'batch',
         id,
         lines: buffer,
-        offset: batch.lines.byteOffset,
-        length: batch.lines.length,
-        count: batch.count,
-        highest: batch.highest,
+        slot: -1,
+        offset: lines.byteOffset,
+        length: lines.length,
+        count,
+        highest,
       },
-      batch.lines.byteOffset === 0 ? [buffer] : [],
+      lines.byteOffset === 0 ? [buffer] : [],
     );
   }
 }
@@ -62,6 +101,7 @@ port.on('message', (message: ToLineWorker) => {
         skip: message.skip,
         cap: message.cap,
         batchBytes: BATCH_BYTES,
+        buffers,
       });
       sessions.set(id, {
         decoder,
@@ -72,6 +112,7 @@ port.on('message', (message: ToLineWorker) => {
       return;
     }
     if (message.kind === 'close') {
+      sessions.get(id)?.decoder.dispose();
       sessions.delete(id);
       return;
     }
@@ -81,7 +122,8 @@ port.on('message', (message: ToLineWorker) => {
       session.setPrefix(message.prefix);
       session.decoder.write(Buffer.from(message.bytes, 0, message.length));
       handOut(id, session.decoder);
-      post({ kind: 'ack', id });
+      // The decoder keeps copies of what it still needs: the buffer goes back for the next write.
+      post({ kind: 'ack', id, bytes: message.bytes }, [message.bytes]);
       return;
     }
     session.decoder.end();
@@ -89,6 +131,7 @@ port.on('message', (message: ToLineWorker) => {
     sessions.delete(id);
     post({ kind: 'done', id, rows: session.decoder.rows });
   } catch (error) {
+    sessions.get(id)?.decoder.dispose();
     sessions.delete(id);
     post({
       kind: 'failed',

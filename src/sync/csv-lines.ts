@@ -28,7 +28,22 @@ export interface LineBatch {
   count: number;
   /** Highest replication-key value among these rows that is not past the cap; null when none. */
   highest: string | null;
+  /** Called once `lines` has been written and its memory may be used again (set by csv-lines-thread.ts). */
+  release?: () => void;
 }
+
+/** Where a decoder gets the buffers it fills with lines. */
+export interface LineBuffers {
+  /** A buffer of at least `bytes` bytes. */
+  take(bytes: number): Buffer;
+  /** A buffer from `take` that was not handed out in a batch. */
+  drop(buffer: Buffer): void;
+}
+
+const NEW_BUFFERS: LineBuffers = { take: (bytes) => Buffer.allocUnsafe(bytes), drop: () => {} };
+const EMPTY = Buffer.alloc(0);
+/** Room past `batchBytes` in a batch's buffer, so that the row that crosses the mark rarely needs a bigger one. */
+export const BATCH_HEADROOM = 64 * 1024;
 
 enum Kind {
   Text,
@@ -178,6 +193,7 @@ export interface CsvLineDecoderOptions {
   cap?: string | null;
   /** A batch is handed out once it holds this many bytes. */
   batchBytes?: number;
+  buffers?: LineBuffers;
 }
 
 const DEFAULT_BATCH_BYTES = 1024 * 1024;
@@ -194,7 +210,9 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
   private dropRows = false;
   private carry: Buffer | null = null;
   private ended = false;
-  private out: Buffer;
+  private readonly buffers: LineBuffers;
+  /** The batch being filled; EMPTY until its first row. */
+  private out: Buffer = EMPTY;
   private used = 0;
   private count = 0;
   private highest: string | null = null;
@@ -207,7 +225,7 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
     this.cap = options.cap ?? null;
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
     this.prefix = Buffer.from(options.prefix());
-    this.out = Buffer.allocUnsafe(this.batchBytes + 64 * 1024);
+    this.buffers = options.buffers ?? NEW_BUFFERS;
   }
 
   write(bytes: Buffer): void {
@@ -219,10 +237,23 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
     this.ended = true;
     if (this.carry) this.consume(this.carry, true);
     this.seal();
+    this.giveBackOut();
   }
 
   take(): LineBatch | null {
     return this.ready.shift() ?? null;
+  }
+
+  /** This reading is abandoned: gives back the buffers of the batches not taken and of the one being filled. */
+  dispose(): void {
+    for (let batch = this.take(); batch; batch = this.take()) this.buffers.drop(batch.lines);
+    this.giveBackOut();
+  }
+
+  private giveBackOut(): void {
+    if (this.out !== EMPTY) this.buffers.drop(this.out);
+    this.out = EMPTY;
+    this.used = 0;
   }
 
   private consume(input: Buffer, final: boolean): void {
@@ -485,16 +516,21 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
   /** Makes room for `bytes` more bytes in the batch being filled. */
   private room(bytes: number): void {
     if (this.used + bytes <= this.out.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.used + bytes));
-    this.out.copy(bigger, 0, 0, this.used);
-    this.out = bigger;
+    const next = this.buffers.take(
+      this.out === EMPTY
+        ? Math.max(this.batchBytes + BATCH_HEADROOM, bytes)
+        : Math.max(this.out.length * 2, this.used + bytes),
+    );
+    this.out.copy(next, 0, 0, this.used);
+    if (this.out !== EMPTY) this.buffers.drop(this.out);
+    this.out = next;
   }
 
   /** Hands out the rows converted so far as a batch and starts the next one. */
   private seal(): void {
     if (this.count > 0) {
       this.ready.push({ lines: this.out.subarray(0, this.used), count: this.count, highest: this.highest });
-      this.out = Buffer.allocUnsafe(this.batchBytes + 64 * 1024);
+      this.out = EMPTY;
       this.prefix = Buffer.from(this.options.prefix());
     }
     this.used = 0;

@@ -230,7 +230,7 @@ export async function runSync(options: SyncOptions): Promise<void> {
             }
             if (n > 0) run.last = { value: positions[n - 1] };
           } else {
-            if (writer.appendBytes(item.lines)) await writer.flush();
+            if (writer.appendBytes(item.lines, item.release)) await writer.flush();
             sinceState += n;
           }
           count += n;

@@ -48,6 +48,8 @@ export type RunnerItem =
       ends?: Uint32Array;
       /** Record i's position: its replication-key value (normalised) or, without a key, its Id; else null. */
       positions?: Array<string | null>;
+      /** Called once `lines` has been written, so its memory can be used again (items without `ends`). */
+      release?: () => void;
     }
   /** A resume point: merged into the stream's bookmark; the engine emits STATE when its threshold allows. */
   | {

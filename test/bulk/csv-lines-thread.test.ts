@@ -101,6 +101,47 @@ describe('the Bulk line worker', () => {
     }
   });
 
+  it('hands batches over in shared slots, used again once released, and falls back when none is free', async () => {
+    const own = new LineThread();
+    try {
+      const random = prng(11);
+      // ~12 MB of lines: several times the slots' room, so they must be freed and taken again.
+      const bytes = csv(100_000, random);
+      const local = await run(
+        new CsvLineDecoder({ plan: linePlanner(SETUP), prefix: () => PREFIX }),
+        bytes,
+        random,
+      );
+      const released: Buffer[] = [];
+      const decoder = own.decoder({ setup: SETUP, skip: 0, cap: null, prefix: () => PREFIX });
+      let inSlots = 0;
+      const keep = (batch: LineBatch) => {
+        released.push(Buffer.from(batch.lines));
+        if (batch.release) inSlots++;
+        batch.release?.();
+      };
+      for (let at = 0; at < bytes.length; at += 65_536) {
+        await decoder.write(bytes.subarray(at, at + 65_536));
+        for (let b = decoder.take(); b; b = decoder.take()) keep(b);
+      }
+      await decoder.end();
+      for (let b = decoder.take(); b; b = decoder.take()) keep(b);
+      expect(Buffer.concat(released).toString('utf8')).toBe(local.text);
+      expect(inSlots).toBe(released.length);
+      expect(released.length).toBeGreaterThan(32);
+
+      // Never released: once the slots are taken, batches come in buffers of their own, intact.
+      const held = await run(
+        own.decoder({ setup: SETUP, skip: 0, cap: null, prefix: () => PREFIX }),
+        bytes,
+        random,
+      );
+      expect(held.text).toBe(local.text);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('refuses a page without a selected field with the same one-line data error', async () => {
     const decoder = thread.decoder({ setup: SETUP, skip: 0, cap: null, prefix: () => PREFIX });
     const written = (async () => {

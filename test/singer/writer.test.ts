@@ -40,6 +40,38 @@ describe('SingerWriter', () => {
     });
   });
 
+  it('releases appended bytes only once the output has taken them', async () => {
+    const pending: Array<() => void> = [];
+    const taken: string[] = [];
+    // An output that finishes each write later, as a slow pipe does.
+    const out = new Writable({
+      highWaterMark: 1 << 20,
+      write(chunk: Buffer, _e, cb) {
+        pending.push(() => {
+          taken.push(chunk.toString());
+          cb();
+        });
+      },
+    });
+    const writer = new SingerWriter(out, { chunkBytes: 10 });
+    const released: string[][] = [];
+    writer.append('{"a":1}\n');
+    writer.appendBytes(Buffer.from('{"b":2}\n'), () => released.push([...taken]));
+    writer.appendBytes(Buffer.from('{"c":3}\n'));
+    await writer.flush();
+    while (pending.length > 0) {
+      expect(released).toEqual([]);
+      pending.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+      if (taken.length >= 2) break;
+    }
+    expect(released).toEqual([['{"a":1}\n', '{"b":2}\n']]);
+    pending.shift()?.();
+    await writer.end();
+    expect(taken.join('')).toBe('{"a":1}\n{"b":2}\n{"c":3}\n');
+    expect(released).toHaveLength(1);
+  });
+
   it('writes multi-byte text and lines longer than a chunk intact, in order', async () => {
     const chunks: Buffer[] = [];
     const out = new Writable({

@@ -155,9 +155,14 @@ function decoders(
 }
 
 function linesItem(batch: LineBatch, total?: number): RunnerItem {
-  return total === undefined
-    ? { type: 'lines', lines: batch.lines, count: batch.count }
-    : { type: 'lines', lines: batch.lines, count: batch.count, total };
+  const { lines, count, release } = batch;
+  return {
+    type: 'lines',
+    lines,
+    count,
+    ...(total === undefined ? {} : { total }),
+    ...(release ? { release } : {}),
+  };
 }
 
 async function* runVersion2(context: RunnerContext): AsyncGenerator<RunnerItem> {

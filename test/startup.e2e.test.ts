@@ -19,7 +19,8 @@ const STRICT = {
   securityToken: 'SECTOKEN55',
 };
 
-// Preloaded into the CLI: records every module it resolves (import and require) in the file MODULE_TRACE names.
+// Preloaded into the CLI: records every module it resolves (import and require), and Node's own modules, in the
+// file MODULE_TRACE names.
 const PROBE = `
 import { writeFileSync } from 'node:fs';
 import { registerHooks } from 'node:module';
@@ -31,7 +32,9 @@ registerHooks({
     return resolved;
   },
 });
-process.on('exit', () => writeFileSync(process.env.MODULE_TRACE, loaded.join('\\n')));
+process.on('exit', () =>
+  writeFileSync(process.env.MODULE_TRACE, [...loaded, ...process.moduleLoadList.map((m) => 'node:' + m)].join('\\n')),
+);
 `;
 
 let org: Org;
@@ -84,6 +87,9 @@ describe('modules loaded at start-up', () => {
     expect(JSON.parse(run.stdout).streams).toHaveLength(1);
     expect(run.has('/dist/src/discovery/discover.js')).toBe(true);
     for (const part of HEAVY) expect(run.has(part), part).toBe(false);
+    // fetch's undici: the client speaks node:http, and its ES module facade would load undici anyway.
+    expect(run.has('node:NativeModule internal/deps/undici/undici')).toBe(false);
+    expect(run.has('node:NativeModule http')).toBe(true);
   });
 
   it('a config error is found without ajv', async () => {

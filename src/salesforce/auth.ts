@@ -18,6 +18,7 @@ import type { AuthSettings, HttpSettings } from '../config.js';
 import { AuthError, ConfigError } from '../errors.js';
 import { type Logger, registerSecret, scrub } from '../log.js';
 import { type Authenticator, Retriable, type Session } from './client.js';
+import { httpRequest } from './http.js';
 
 /** SOAP `login()` is not served from API 65.0 on. */
 export const MAX_SOAP_LOGIN_VERSION = 64;
@@ -108,11 +109,12 @@ export class TokenClient {
   }
 
   private async post(params: Record<string, string>): Promise<TokenResponse> {
-    const response = await fetch(this.tokenServiceUrl, {
+    const response = await httpRequest(this.tokenServiceUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams(params).toString(),
-      signal: AbortSignal.timeout(this.timeoutMs),
+      timeoutMs: this.timeoutMs,
+      idleMs: this.timeoutMs,
     });
     const text = await response.text();
     let body: unknown;

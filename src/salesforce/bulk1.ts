@@ -178,7 +178,7 @@ class Bulk1Api {
   }
 
   async openResult(jobId: string, batchId: string, resultId: string): Promise<OpenPage> {
-    const { body } = await this.client.download({
+    const { body } = await this.client.request({
       path: this.path(`/${jobId}/batch/${batchId}/result/${resultId}`),
       headers: { Accept: 'text/csv' },
       label: 'bulk1.result',

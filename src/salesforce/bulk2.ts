@@ -112,7 +112,7 @@ export async function pollJob(client: SalesforceClient, id: string, options: Pol
 /** `DELETE /jobs/query/{id}`: frees the job's result storage. A job already gone is fine. */
 export async function deleteJob(client: SalesforceClient, id: string): Promise<void> {
   try {
-    await client.request({ method: 'DELETE', path: jobsPath(client, id), label: 'bulk2.delete' });
+    await client.send({ method: 'DELETE', path: jobsPath(client, id), label: 'bulk2.delete' });
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return;
     throw error;
@@ -122,7 +122,7 @@ export async function deleteJob(client: SalesforceClient, id: string): Promise<v
 /** `PATCH /jobs/query/{id}` to `Aborted`; a job that already ended is fine. */
 export async function abortJob(client: SalesforceClient, id: string): Promise<void> {
   try {
-    await client.request({
+    await client.send({
       method: 'PATCH',
       path: jobsPath(client, id),
       body: JSON.stringify({ state: 'Aborted' }),
@@ -185,7 +185,7 @@ export async function openResultPage(
 ): Promise<OpenPage> {
   const query = new URLSearchParams({ maxRecords: String(options.maxRecords) });
   if (locator) query.set('locator', locator);
-  const response = await client.download({
+  const response = await client.request({
     path: jobsPath(client, jobId, `/results?${query}`),
     headers: { Accept: 'text/csv', 'Accept-Encoding': options.gzip ? 'gzip' : 'identity' },
     label: 'bulk2.results',

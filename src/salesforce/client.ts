@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpSettings } from '../config.js';
 import { ApiError, AuthError, QuotaError, TapError } from '../errors.js';
 import { type Logger, scrub } from '../log.js';
-import { backoffDelay, classifyResponse, classifyThrown, TimeoutError } from './classify.js';
-import type { RawResponse } from './raw-get.js';
+import { backoffDelay, classifyResponse, classifyThrown } from './classify.js';
+import { type HttpResponse, httpRequest } from './http.js';
 
 export interface Session {
   accessToken: string;
@@ -129,39 +129,11 @@ export class SalesforceClient {
     return `${this.instanceUrl}${path.startsWith('/') ? path : this.dataPath(path)}`;
   }
 
-  /** A successful response with its body unread. Throws ApiError, AuthError or QuotaError. */
-  request(options: RequestOptions): Promise<Response> {
-    return this.exchange(options, (url, headers, signal) =>
-      fetchWithTimeout(
-        url,
-        { method: options.method ?? 'GET', headers, body: options.body, signal },
-        this.options.http.timeoutMs,
-      ),
-    );
-  }
-
   /**
-   * A successful GET whose body is a Node stream, decoded, already filling a buffer of `readAheadBytes`:
-   * for large bodies (Bulk result pages), see raw-get.ts. Same policy and errors as `request`.
+   * A successful response, its body (decoded, a Node stream) already filling a buffer of `readAheadBytes`.
+   * Throws ApiError, AuthError or QuotaError.
    */
-  download(options: RequestOptions & { readAheadBytes?: number }): Promise<RawResponse> {
-    // As fetch does, unless the caller says otherwise: Salesforce compresses what it is allowed to.
-    const compressed = { ...options, headers: { 'Accept-Encoding': 'gzip', ...options.headers } };
-    // Loaded on first use: discovery never needs node:http(s) and zlib.
-    return this.exchange(compressed, async (url, headers, signal) =>
-      (await import('./raw-get.js')).rawGet(url, {
-        headers,
-        timeoutMs: this.options.http.timeoutMs,
-        signal,
-        readAheadBytes: options.readAheadBytes,
-      }),
-    );
-  }
-
-  private async exchange<R extends Answer>(
-    options: RequestOptions,
-    send: (url: string, headers: Record<string, string>, signal: AbortSignal | undefined) => Promise<R>,
-  ): Promise<R> {
+  async request(options: RequestOptions & { readAheadBytes?: number }): Promise<HttpResponse> {
     let refreshed = false;
     return this.withRetry({ label: options.label, signal: options.signal }, async (attempt) => {
       this.checkQuota();
@@ -170,6 +142,8 @@ export class SalesforceClient {
       const headers: Record<string, string> = {
         Authorization: `Bearer ${token}`,
         Accept: 'application/json',
+        // Salesforce compresses what it is allowed to.
+        'Accept-Encoding': 'gzip',
         ...options.headers,
       };
       if (options.sessionHeader) headers[options.sessionHeader] = token;
@@ -177,9 +151,16 @@ export class SalesforceClient {
         headers['Content-Type'] = 'application/json';
       }
       this.usage.callsThisRun++;
-      let response: R;
+      let response: HttpResponse;
       try {
-        response = await send(this.url(options.path), headers, options.signal);
+        response = await httpRequest(this.url(options.path), {
+          method: options.method,
+          headers,
+          body: options.body,
+          timeoutMs: this.options.http.timeoutMs,
+          signal: options.signal,
+          readAheadBytes: options.readAheadBytes,
+        });
       } catch (error) {
         this.report(options.label, null, started, attempt);
         throw error;
@@ -215,11 +196,22 @@ export class SalesforceClient {
     });
   }
 
+  /**
+   * A call whose answer has nothing to read. Its body is drained: an unread body holds its connection open,
+   * and with it the process at the end of the run.
+   */
+  async send(options: RequestOptions): Promise<void> {
+    (await this.request(options)).body.resume();
+  }
+
   /** The parsed JSON body; reading the body is inside the retry, so a body cut short is fetched again. */
   async json<T>(options: RequestOptions): Promise<T> {
     return this.withRetry({ label: options.label, signal: options.signal }, async () => {
       const response = await this.request(options);
-      if (response.status === 204) return undefined as T;
+      if (response.status === 204) {
+        response.body.resume();
+        return undefined as T;
+      }
       const text = await response.text();
       try {
         return JSON.parse(text) as T;
@@ -313,7 +305,7 @@ export class SalesforceClient {
     this.options.logger.info('session expired; refreshed');
   }
 
-  private readLimitInfo(headers: Answer['headers']): void {
+  private readLimitInfo(headers: HttpResponse['headers']): void {
     const match = LIMIT_INFO.exec(headers.get('sforce-limit-info') ?? '');
     if (!match) return;
     this.usage.orgUsed = Number(match[1]);
@@ -323,14 +315,6 @@ export class SalesforceClient {
   private report(label: string, status: number | null, started: number, attempt: number): void {
     this.options.onRequest?.({ label, status, durationMs: performance.now() - started, attempt });
   }
-}
-
-/** What the policy reads of an answer, from fetch or from raw-get.ts. */
-interface Answer {
-  status: number;
-  ok: boolean;
-  headers: { get(name: string): string | null };
-  text(): Promise<string>;
 }
 
 /** Wraps a failure the policy should try again. */
@@ -359,23 +343,4 @@ export function describeError(error: unknown): string {
     return scrub(`${error.message}${detail}`);
   }
   return scrub(String(error));
-}
-
-/** The timeout covers the wait for the response headers; a slow body is bounded by undici's body timeout. */
-async function fetchWithTimeout(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new TimeoutError(`no response within ${timeoutMs} ms`)),
-    timeoutMs,
-  );
-  timer.unref();
-  const signal = init.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
-  try {
-    return await fetch(url, { ...init, signal });
-  } catch (error) {
-    if (controller.signal.aborted) throw controller.signal.reason;
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
 }

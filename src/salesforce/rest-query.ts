@@ -71,8 +71,7 @@ export async function queryPageBytes(
 ): Promise<Uint8Array> {
   const { buffers } = options;
   return client.withRetry({ label: options.label, signal: options.signal }, async () => {
-    // Over node:http: fetch's web streams cost more CPU than the page's own parse (see raw-get.ts).
-    const response = await client.download({ path, label: options.label, signal: options.signal });
+    const response = await client.request({ path, label: options.label, signal: options.signal });
     if (!buffers) return new Uint8Array(await readAll(response.body));
     let bytes = new Uint8Array(buffers.take(0));
     let used = 0;

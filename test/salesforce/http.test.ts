@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, constants, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyThrown } from '../../src/salesforce/classify.js';
-import { rawGet } from '../../src/salesforce/raw-get.js';
+import { httpRequest } from '../../src/salesforce/http.js';
 
 // 3 MB of CSV-like text: several inflate chunks and more than the read-ahead.
 const CSV = Array.from({ length: 60_000 }, (_, i) => `"${i}","name ${i}","2024-01-01T00:00:00.000Z"\n`).join(
@@ -20,6 +20,13 @@ const routes: Record<string, Handler> = {
       .end(brotliCompressSync(CSV, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } })),
   '/plain': (_q, r) => r.writeHead(200, { 'Sforce-Locator': 'abc', 'X-Twice': ['a', 'b'] }).end(CSV),
   '/headers': (q, r) => r.writeHead(200).end(JSON.stringify(q.headers)),
+  '/echo': (q, r) => {
+    let body = '';
+    q.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    q.on('end', () => r.writeHead(200).end(JSON.stringify({ method: q.method, body })));
+  },
   '/error': (_q, r) =>
     r
       .writeHead(400, { 'Content-Encoding': 'gzip' })
@@ -51,7 +58,7 @@ afterAll(async () => {
 });
 
 const get = (path: string, extra: { timeoutMs?: number; idleMs?: number } = {}) =>
-  rawGet(`${base}${path}`, { headers: { Authorization: 'Bearer t' }, timeoutMs: 5000, ...extra });
+  httpRequest(`${base}${path}`, { headers: { Authorization: 'Bearer t' }, timeoutMs: 5000, ...extra });
 
 async function drain(body: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -59,7 +66,7 @@ async function drain(body: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-describe('rawGet', () => {
+describe('httpRequest', () => {
   it.each(['/gzip', '/deflate', '/br', '/plain'])(
     'given %s, then the body is the decoded text',
     async (path) => {
@@ -82,6 +89,16 @@ describe('rawGet', () => {
   it('given request headers, then they are sent as they are', async () => {
     const response = await get('/headers');
     expect(JSON.parse(await response.text())).toMatchObject({ authorization: 'Bearer t' });
+  });
+
+  it('given a method and a body, then both are sent', async () => {
+    const response = await httpRequest(`${base}/echo`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"state":"Aborted"}',
+      timeoutMs: 5000,
+    });
+    expect(JSON.parse(await response.text())).toEqual({ method: 'PATCH', body: '{"state":"Aborted"}' });
   });
 
   it('given an error answer, then its status and decoded text are there to read', async () => {
@@ -115,7 +132,11 @@ describe('rawGet', () => {
 
   it('given an aborted signal, then it rejects with an AbortError that is not retried', async () => {
     const controller = new AbortController();
-    const pending = rawGet(`${base}/silent`, { headers: {}, timeoutMs: 5000, signal: controller.signal });
+    const pending = httpRequest(`${base}/silent`, {
+      headers: {},
+      timeoutMs: 5000,
+      signal: controller.signal,
+    });
     controller.abort();
     const error = await pending.catch((e: unknown) => e);
     expect(classifyThrown(error)).toBe('fail');

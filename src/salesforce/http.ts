@@ -36,14 +36,14 @@ const INFLATE_CHUNK = 128 * 1024;
 /** Like undici's body timeout, which fetch applies. */
 const DEFAULT_IDLE_MS = 300_000;
 
-// Not `import http from 'node:http'`: the ES module facade of node:http reads its lazy WebSocket exports,
-// which loads all of undici (~40 ms of start-up) for nothing.
-const http = process.getBuiltinModule('node:http');
-const https = process.getBuiltinModule('node:https');
-
 export function httpRequest(url: string, options: HttpOptions): Promise<HttpResponse> {
   const target = new URL(url);
-  const transport = target.protocol === 'https:' ? https : http;
+  // Taken when first needed, and not with `import http from 'node:http'`: the ES module facade of node:http
+  // reads its lazy WebSocket exports, which loads all of undici (~40 ms of start-up) for nothing.
+  const transport =
+    target.protocol === 'https:'
+      ? process.getBuiltinModule('node:https')
+      : process.getBuiltinModule('node:http');
   return new Promise((resolve, reject) => {
     const request = transport.request(target, {
       method: options.method ?? 'GET',

@@ -38,9 +38,9 @@ function text(random: () => number): string {
 }
 
 /** JSON with non-ASCII either raw or as `\u` escapes, as servers may write it. */
-function json(value: unknown, escape: boolean): string {
+function json(value: unknown, escaped: boolean): string {
   const raw = JSON.stringify(value);
-  return escape
+  return escaped
     ? raw.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
     : raw;
 }
@@ -62,8 +62,8 @@ function record(random: () => number, i: number): Record<string, unknown> {
 function page(random: () => number): Buffer {
   const count = Math.floor(random() * 8);
   const records = Array.from({ length: count }, (_, i) => record(random, i));
-  const escape = random() < 0.2;
-  const body = `{"totalSize":${count},"done":true,"records":[${records.map((r) => json(r, escape)).join(',')}]}`;
+  const escaped = random() < 0.2;
+  const body = `{"totalSize":${count},"done":true,"records":[${records.map((r) => json(r, escaped)).join(',')}]}`;
   let bytes = Buffer.from(body, 'utf8');
   if (random() < 0.1) bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]);
   if (random() < 0.1 && count > 0) {

@@ -56,7 +56,8 @@ export function httpRequest(url: string, options: HttpOptions): Promise<HttpResp
       options.timeoutMs,
     );
     timer.unref();
-    request.once('error', (error) => {
+    // Kept after the response too: a later error of the request is the body's to report, not a crash.
+    request.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
     });

@@ -1,11 +1,11 @@
-import { get as httpGet, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { pipeline, type Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 // The floors the tap is measured against, taken in the same run against the same org:
-//  - fetch floor: plain `fetch` of exactly the pages the tap asked for (same SOQL, same page size, same
-//    gzip), bodies read and thrown away: what the wire and the org cost, with no tap at all;
+//  - fetch floor: a plain GET of exactly the pages the tap asked for (same SOQL, same page size, same gzip;
+//    over node:http as the tap reads, discovery's over fetch), bodies read and thrown away: what the wire and
+//    the org cost, with no tap at all;
 //  - parse floor: the least work that turns those pages into Singer lines (JSON.parse a REST page, or a
 //    minimal RFC 4180 split of a CSV page; then one JSON.stringify per record), timed on its own.
+
+import { type HttpResponse, httpRequest } from '../src/salesforce/http.js';
 
 export interface Credentials {
   clientId: string;
@@ -85,38 +85,20 @@ async function discard(response: Response): Promise<number> {
 }
 
 /**
- * A page over node:http, decompressed in 128 KiB pieces: the cheapest download we know (fetch costs twice
- * the CPU for the same bytes), and the way the tap reads query and result pages, so the floor stays the
- * least the wire and the org can cost.
+ * A page through the tap's own transport (`src/salesforce/http.ts`: node:http, gunzip in 128 KiB pieces), the
+ * cheapest download we know (fetch costs twice the CPU for the same bytes), so the floor stays the least the
+ * wire and the org can cost. Two more tries on a dropped keep-alive connection, as `get` does.
  */
-async function rawPage(
-  url: string,
-  headers: Record<string, string>,
-): Promise<{ headers: IncomingHttpHeaders; body: Readable }> {
-  let response: IncomingMessage | null = null;
-  // Two more tries on a dropped keep-alive connection, as `get` does.
+async function rawPage(url: string, headers: Record<string, string>): Promise<HttpResponse> {
+  let response: HttpResponse | null = null;
   for (let attempt = 1; !response; attempt++) {
-    response = await new Promise<IncomingMessage>((resolve, reject) =>
-      httpGet(url, { headers }, resolve).on('error', reject),
-    ).catch((error: unknown) => {
+    response = await httpRequest(url, { headers, timeoutMs: 120_000 }).catch((error: unknown) => {
       if (attempt >= 3) throw error;
       return null;
     });
   }
-  if ((response.statusCode ?? 0) >= 300) {
-    throw new Error(`floor: HTTP ${response.statusCode} from ${url}`);
-  }
-  const body =
-    response.headers['content-encoding'] === 'gzip'
-      ? pipeline(response, createGunzip({ chunkSize: 128 * 1024 }), () => {})
-      : response;
-  return { headers: response.headers, body };
-}
-
-async function readAll(body: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  if (!response.ok) throw new Error(`floor: HTTP ${response.status} from ${url}`);
+  return response;
 }
 
 const NEXT_URL = Buffer.from('"nextRecordsUrl":"');
@@ -170,14 +152,14 @@ export async function restFloor(options: RestFloorOptions): Promise<FloorResult>
     const response = await rawPage(url, auth(session));
     requests++;
     if (!options.parse) {
-      const page = await readAll(response.body);
+      const page = await response.bytes();
       bytes += page.length;
       if (requests === 1) rows = totalSize(page);
       const next = findNextUrl(page);
       url = next ? `${session.instanceUrl}${next}` : null;
       continue;
     }
-    const body = await readAll(response.body);
+    const body = await response.bytes();
     bytes += body.length;
     // Decoding is part of the parse: JSON.parse needs a string, and the tap decodes every page too.
     const t0 = performance.now();
@@ -252,9 +234,9 @@ export async function bulkFloor(options: BulkFloorOptions): Promise<FloorResult>
     if (locator) query.set('locator', locator);
     const response = await rawPage(`${base}/${job.id}/results?${query}`, headers);
     requests++;
-    const next = response.headers['sforce-locator'];
-    locator = typeof next === 'string' && next !== 'null' ? next : null;
-    rows += Number(response.headers['sforce-numberofrecords'] ?? 0);
+    const next = response.headers.get('sforce-locator');
+    locator = next !== null && next !== 'null' ? next : null;
+    rows += Number(response.headers.get('sforce-numberofrecords') ?? 0);
     // Streamed like the tap streams it: a page can be 100 000 rows, too big to hold as one string.
     const csv = new CsvLines(prefix);
     const decoder = new TextDecoder();

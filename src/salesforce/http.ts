@@ -15,7 +15,9 @@ export interface HttpResponse {
   headers: { get(name: string): string | null };
   /** Decoded per `Content-Encoding`; starts filling its buffer at once. */
   body: Readable;
-  /** The whole body as text (error answers). */
+  /** The whole body. */
+  bytes(): Promise<Buffer>;
+  /** The whole body as text (error answers, JSON). */
   text(): Promise<string>;
 }
 
@@ -77,7 +79,8 @@ export function httpRequest(url: string, options: HttpOptions): Promise<HttpResp
         ok: status >= 200 && status < 300,
         headers: { get: (name) => headerValue(response, name) },
         body,
-        text: () => readText(body),
+        bytes: () => readAll(body),
+        text: async () => (await readAll(body)).toString('utf8'),
       });
     });
   });
@@ -105,8 +108,8 @@ function decoded(response: IncomingMessage, readAheadBytes: number | undefined):
   return pipeline(response, decoder, () => {});
 }
 
-async function readText(body: Readable): Promise<string> {
+async function readAll(body: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }

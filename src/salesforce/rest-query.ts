@@ -72,7 +72,7 @@ export async function queryPageBytes(
   const { buffers } = options;
   return client.withRetry({ label: options.label, signal: options.signal }, async () => {
     const response = await client.request({ path, label: options.label, signal: options.signal });
-    if (!buffers) return new Uint8Array(await readAll(response.body));
+    if (!buffers) return new Uint8Array(await response.bytes());
     let bytes = new Uint8Array(buffers.take(0));
     let used = 0;
     try {
@@ -92,10 +92,4 @@ export async function queryPageBytes(
     }
     return bytes.subarray(0, used);
   });
-}
-
-async function readAll(body: AsyncIterable<Buffer>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk);
-  return Buffer.concat(chunks);
 }

@@ -77,6 +77,12 @@ describe('httpRequest', () => {
     },
   );
 
+  it('given a compressed body, then bytes() is the whole decoded body', async () => {
+    const bytes = await (await get('/gzip')).bytes();
+    // Buffer.equals: a deep equality over 3 MB would hold the event loop for seconds.
+    expect(bytes.equals(Buffer.from(CSV))).toBe(true);
+  });
+
   it('given response headers, then get() reads them case-insensitively and joins repeats', async () => {
     const response = await get('/plain');
     expect(response.headers.get('sforce-locator')).toBe('abc');

@@ -19,6 +19,12 @@ export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 /** Room past `chunkBytes` in each chunk, so a typical line still fits after the chunk reads as full. */
 const HEADROOM = 64 * 1024;
 
+/** Bytes waiting to be written, and what to call once they have been. */
+interface Sealed {
+  bytes: Buffer;
+  release?: () => void;
+}
+
 /**
  * The only writer of Singer messages. Whole lines are encoded straight into a Buffer as they are appended
  * and written in large chunks, so lines from concurrent streams never interleave; a full chunk waits for
@@ -34,9 +40,7 @@ export class SingerWriter {
   private chunk: Buffer | null = null;
   private used = 0;
   /** Filled chunks not yet written (a line too long for the chunk's room seals it). */
-  private sealed: Buffer[] = [];
-  /** `releases[i]`: called once `sealed[i]` has been written. */
-  private releases: Array<(() => void) | undefined> = [];
+  private sealed: Sealed[] = [];
   private sealedBytes = 0;
   private failure: OutputClosedError | null = null;
   private waiting: Promise<void> | null = null;
@@ -104,22 +108,20 @@ export class SingerWriter {
     if (this.failure) throw this.failure;
     // One chunk in flight at a time: later flushes wait for the earlier drain.
     while (this.waiting) await this.waiting;
-    const releases = this.releases;
     const chunks = this.take();
     if (chunks.length === 0) return;
     let ok = true;
     try {
-      chunks.forEach((chunk, i) => {
-        const release = releases[i];
+      for (const { bytes, release } of chunks) {
         // The callback runs once the chunk is handed on, or with the error that broke the output.
         this.written = new Promise<void>((resolve) => {
           ok =
-            this.out.write(chunk, () => {
+            this.out.write(bytes, () => {
               release?.();
               resolve();
             }) && ok;
         });
-      });
+      }
     } catch (error) {
       this.fail(error);
       throw this.failure;
@@ -132,17 +134,15 @@ export class SingerWriter {
   }
 
   private seal(bytes: Buffer, release?: () => void): void {
-    this.sealed.push(bytes);
-    this.releases.push(release);
+    this.sealed.push({ bytes, release });
     this.sealedBytes += bytes.length;
   }
 
   /** The buffered bytes, in order, leaving the writer empty. */
-  private take(): Buffer[] {
+  private take(): Sealed[] {
     const chunks = this.sealed;
-    if (this.chunk !== null && this.used > 0) chunks.push(this.chunk.subarray(0, this.used));
+    if (this.chunk !== null && this.used > 0) chunks.push({ bytes: this.chunk.subarray(0, this.used) });
     this.sealed = [];
-    this.releases = [];
     this.sealedBytes = 0;
     this.chunk = null;
     this.used = 0;

@@ -206,19 +206,27 @@ export class SalesforceClient {
 
   /** The parsed JSON body; reading the body is inside the retry, so a body cut short is fetched again. */
   async json<T>(options: RequestOptions): Promise<T> {
+    return this.parsed(options, (body) => JSON.parse(body.toString('utf8')) as T);
+  }
+
+  /**
+   * The body read whole and turned into a value by `parse` (undefined for a 204), inside the retry. A body
+   * `parse` throws on is malformed: it is fetched again, and fails the call when it stays so.
+   */
+  async parsed<T>(options: RequestOptions, parse: (body: Buffer) => T): Promise<T> {
     return this.withRetry({ label: options.label, signal: options.signal }, async () => {
       const response = await this.request(options);
       if (response.status === 204) {
         response.body.resume();
         return undefined as T;
       }
-      const text = await response.text();
+      const body = await response.bytes();
       try {
-        return JSON.parse(text) as T;
+        return parse(body);
       } catch (error) {
         throw new Retriable(
           new ApiError(
-            `${options.label}: malformed JSON from Salesforce (${text.length} bytes)`,
+            `${options.label}: malformed JSON from Salesforce (${body.length} bytes)`,
             response.status,
             undefined,
             {

@@ -1,6 +1,7 @@
 /** The parts of Salesforce's describe payloads the tap reads (wire names, as Salesforce spells them). */
 import { ApiError } from '../errors.js';
 import { type Logger, scrub } from '../log.js';
+import { parseBatchAnswer } from './batch-answer.js';
 import type { SalesforceClient } from './client.js';
 
 /** One entry of `GET /sobjects` (describeGlobal). */
@@ -55,11 +56,6 @@ export const DESCRIBES_PER_BATCH = 25;
 export const DEFAULT_DESCRIBE_CONCURRENCY = 50;
 
 const TRANSIENT_CODES = new Set(['SERVER_UNAVAILABLE', 'UNABLE_TO_LOCK_ROW', 'REQUEST_RUNNING_TOO_LONG']);
-
-interface BatchResult {
-  hasErrors: boolean;
-  results: Array<{ statusCode: number; result: unknown }>;
-}
 
 export interface DescribeFailure {
   name: string;
@@ -150,14 +146,12 @@ async function describeBatch(
   });
   try {
     outcome.calls++;
-    const response = await client.json<BatchResult>({
-      method: 'POST',
-      path: 'composite/batch',
-      body,
-      label: 'describe.batch',
-    });
+    const response = await client.parsed(
+      { method: 'POST', path: 'composite/batch', body, label: 'describe.batch' },
+      parseBatchAnswer,
+    );
     if (response && Array.isArray(response.results) && response.results.length === batch.length) {
-      return response.results;
+      return response.results as Subresult[];
     }
     throw new ApiError(
       `describe.batch: expected ${batch.length} results, got ${response?.results?.length ?? 'none'}`,

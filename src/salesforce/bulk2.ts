@@ -13,6 +13,7 @@ import { ApiError, TapError } from '../errors.js';
 import { classifyThrown } from './classify.js';
 import type { SalesforceClient } from './client.js';
 import { Retriable } from './client.js';
+import { chunksOf } from './http.js';
 
 export type Bulk2State = 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
 
@@ -269,7 +270,7 @@ async function openAfter(
 
 /** Decompresses a body that is still gzip (a server that did not set Content-Encoding). */
 async function* plainChunks(body: Readable): AsyncGenerator<Buffer> {
-  const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const iterator = chunksOf(body);
   const first = await iterator.next();
   if (first.done) return;
   const head = first.value;
@@ -283,7 +284,7 @@ async function* plainChunks(body: Readable): AsyncGenerator<Buffer> {
     );
     source.on('error', (error) => gunzip.destroy(error));
     source.pipe(gunzip);
-    for await (const chunk of gunzip) yield chunk as Buffer;
+    yield* chunksOf(gunzip);
     return;
   }
   yield head;

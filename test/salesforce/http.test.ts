@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { brotliCompressSync, constants, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyThrown } from '../../src/salesforce/classify.js';
-import { httpRequest } from '../../src/salesforce/http.js';
+import { chunksOf, httpRequest } from '../../src/salesforce/http.js';
 
 // 3 MB of CSV-like text: several inflate chunks and more than the read-ahead.
 const CSV = Array.from({ length: 60_000 }, (_, i) => `"${i}","name ${i}","2024-01-01T00:00:00.000Z"\n`).join(
@@ -146,5 +147,54 @@ describe('httpRequest', () => {
     controller.abort();
     const error = await pending.catch((e: unknown) => e);
     expect(classifyThrown(error)).toBe('fail');
+  });
+});
+
+describe('chunksOf', () => {
+  it('given a gzip body, then it yields gunzip’s own pieces, none merged, and the whole text', async () => {
+    const response = await httpRequest(`${base}/gzip`, { headers: {}, timeoutMs: 5000, readAheadBytes: 1 << 20 });
+    // Let the body read ahead, so that several pieces are buffered before the first is taken.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const sizes: number[] = [];
+    const chunks: Buffer[] = [];
+    for await (const chunk of chunksOf(response.body)) {
+      sizes.push(chunk.length);
+      chunks.push(chunk);
+    }
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(CSV);
+    expect(sizes.length).toBeGreaterThan(10);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(128 * 1024);
+  });
+
+  it('given a body cut off or stalled, then it fails as the stream fails', async () => {
+    for (const [path, options] of [
+      ['/cut-gzip', {}],
+      ['/stall', { idleMs: 100 }],
+    ] as const) {
+      const response = await get(path, options);
+      const error = await (async () => {
+        for await (const _ of chunksOf(response.body));
+      })().catch((e: unknown) => e);
+      expect(error, path).toBeInstanceOf(Error);
+      expect(classifyThrown(error), path).toBe('retry');
+    }
+  });
+
+  it('given a stream closed before its end, then it fails rather than ending quietly', async () => {
+    const stream = new PassThrough();
+    stream.write('partial');
+    setTimeout(() => stream.destroy(), 10);
+    const read: string[] = [];
+    const error = await (async () => {
+      for await (const chunk of chunksOf(stream)) read.push(chunk.toString());
+    })().catch((e: unknown) => e);
+    expect(read).toEqual(['partial']);
+    expect(error).toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+  });
+
+  it('given a reader that stops early, then the stream is destroyed', async () => {
+    const response = await get('/plain');
+    for await (const _ of chunksOf(response.body)) break;
+    expect(response.body.destroyed).toBe(true);
   });
 });

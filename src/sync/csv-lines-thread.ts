@@ -42,10 +42,14 @@ export type FromLineWorker =
   | { kind: 'done'; id: number; rows: number }
   | { kind: 'failed'; id: number; data: boolean; message: string };
 
-/** Writes not yet converted before `write` waits: ~1 MiB of a page's bytes in 64 KiB slices. */
-const MAX_IN_FLIGHT = 4;
-/** The usual size of a write (the Bulk runner's parse slice). */
-const WRITE_BYTES = 64 * 1024;
+/**
+ * A page's bytes go to the worker in messages of this size, gathered from the runner's 64 KiB slices: a message
+ * and its acknowledgement cost each thread tens of microseconds, and at 64 KiB they took ~1 s of the worker's
+ * time per 1 000 000 Account rows.
+ */
+const WRITE_BYTES = 512 * 1024;
+/** Messages not yet converted before `write` waits: ~1 MiB of a page's bytes. */
+const MAX_IN_FLIGHT = 2;
 
 const WORKER_URL = new URL('./csv-lines-worker.js', import.meta.url);
 
@@ -78,7 +82,7 @@ export class LineThread {
   private nextId = 1;
   private broken: TapError | null = null;
   /**
-   * Write buffers back from the worker, used again: a new buffer per 64 KiB write made the main thread's
+   * Write buffers back from the worker, used again: a new buffer per write made the main thread's
    * collector run for every few dozen MB of result.
    */
   private readonly spare: ArrayBuffer[] = [];
@@ -136,12 +140,9 @@ export class LineThread {
     return { lines, release: () => Atomics.store(this.states, slot, 0) };
   }
 
-  /** A buffer of at least `bytes` bytes the worker may own. */
-  buffer(bytes: number): ArrayBuffer {
-    const spare = this.spare.pop();
-    return spare !== undefined && spare.byteLength >= bytes
-      ? spare
-      : new ArrayBuffer(Math.max(bytes, WRITE_BYTES));
+  /** A buffer for one write, which the worker may own. */
+  buffer(): ArrayBuffer {
+    return this.spare.pop() ?? new ArrayBuffer(WRITE_BYTES);
   }
 
   giveBack(buffer: ArrayBuffer): void {
@@ -172,6 +173,9 @@ class ThreadDecoder implements PageDecoder<LineBatch> {
   rows = 0;
   private readonly ready: LineBatch[] = [];
   private inFlight = 0;
+  /** Bytes gathered for the next message to the worker. */
+  private gathering: ArrayBuffer | null = null;
+  private gathered = 0;
   private failure: TapError | null = null;
   private finished = false;
   private wake: (() => void) | null = null;
@@ -209,20 +213,21 @@ class ThreadDecoder implements PageDecoder<LineBatch> {
 
   async write(bytes: Buffer): Promise<void> {
     this.check();
-    // A copy the worker can own: the chunk may be a view of a buffer something else still uses.
-    const copy = this.thread.buffer(bytes.length);
-    bytes.copy(new Uint8Array(copy));
-    this.inFlight++;
-    this.thread.post(
-      { kind: 'write', id: this.id, bytes: copy, length: bytes.length, prefix: this.prefix() },
-      [copy],
-    );
-    while (this.inFlight > MAX_IN_FLIGHT && !this.finished) await this.next();
-    this.check();
+    for (let offset = 0; offset < bytes.length; ) {
+      // A copy the worker can own: the chunk may be a view of a buffer something else still uses.
+      this.gathering ??= this.thread.buffer();
+      const room = this.gathering.byteLength - this.gathered;
+      const end = Math.min(bytes.length, offset + room);
+      bytes.copy(new Uint8Array(this.gathering), this.gathered, offset, end);
+      this.gathered += end - offset;
+      offset = end;
+      if (this.gathered === this.gathering.byteLength) await this.send();
+    }
   }
 
   async end(): Promise<void> {
     this.check();
+    await this.send();
     this.thread.post({ kind: 'end', id: this.id });
     while (!this.finished) await this.next();
     this.check();
@@ -236,6 +241,19 @@ class ThreadDecoder implements PageDecoder<LineBatch> {
   close(): void {
     this.thread.forget(this.id);
     for (const batch of this.ready.splice(0)) batch.release?.();
+  }
+
+  /** Hands the gathered bytes to the worker; waits while too many are not yet converted. */
+  private async send(): Promise<void> {
+    const bytes = this.gathering;
+    if (!bytes || this.gathered === 0) return;
+    const length = this.gathered;
+    this.gathering = null;
+    this.gathered = 0;
+    this.inFlight++;
+    this.thread.post({ kind: 'write', id: this.id, bytes, length, prefix: this.prefix() }, [bytes]);
+    while (this.inFlight > MAX_IN_FLIGHT && !this.finished) await this.next();
+    this.check();
   }
 
   private check(): void {

@@ -152,7 +152,11 @@ describe('httpRequest', () => {
 
 describe('chunksOf', () => {
   it('given a gzip body, then it yields gunzip’s own pieces, none merged, and the whole text', async () => {
-    const response = await httpRequest(`${base}/gzip`, { headers: {}, timeoutMs: 5000, readAheadBytes: 1 << 20 });
+    const response = await httpRequest(`${base}/gzip`, {
+      headers: {},
+      timeoutMs: 5000,
+      readAheadBytes: 1 << 20,
+    });
     // Let the body read ahead, so that several pieces are buffered before the first is taken.
     await new Promise((resolve) => setTimeout(resolve, 50));
     const sizes: number[] = [];

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { describeStream, formatDuration, type MetricPoint, Progress } from '../../src/progress.js';
+import { describeStream, formatDuration, formatInt, type MetricPoint, Progress } from '../../src/progress.js';
 
 function capture() {
   const sink = new PassThrough();
@@ -78,6 +78,12 @@ describe('progress', () => {
     expect(text).toContain('Contact: 10 of 100 rows (10.0%)');
     expect(text).toContain('\x1b[2K');
     expect(text).toContain('total');
+  });
+
+  it('groups thousands with commas, as en-US does', () => {
+    for (const n of [0, 7, 999, 1000, 15_000, 1_234_567, -1000, -999_999, 12.6, 1e15]) {
+      expect(formatInt(n), String(n)).toBe(Math.round(n).toLocaleString('en-US'));
+    }
   });
 
   it('formats durations and streams without a total', () => {

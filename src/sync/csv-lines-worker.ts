@@ -13,7 +13,7 @@ import {
   type LineStreamSetup,
   linePlanner,
 } from './csv-lines.js';
-import type { FromLineWorker, LineSlots, ToLineWorker } from './csv-lines-thread.js';
+import type { FromLineWorker, LineSlots, ToLineWorker, WorkerBatch } from './csv-lines-thread.js';
 
 const port = parentPort;
 if (!port) throw new Error('csv-lines-worker.js runs as a worker thread');
@@ -62,31 +62,23 @@ function plannerFor(setup: LineStreamSetup): (header: string[]) => LinePlan | nu
   return planner;
 }
 
-function handOut(id: number, decoder: CsvLineDecoder): void {
+/** The decoder's ready batches, and the write's buffer if any, back to the main thread in one message. */
+function handOut(id: number, decoder: CsvLineDecoder, written: ArrayBuffer | null): void {
+  const batches: WorkerBatch[] = [];
+  const transfer: ArrayBuffer[] = written ? [written] : [];
   for (let batch = decoder.take(); batch; batch = decoder.take()) {
     const { lines, count, highest } = batch;
     if (lines.buffer === slots.memory) {
       const slot = slotOf(lines);
       const offset = lines.byteOffset - slot * slots.slotBytes;
-      post({ kind: 'batch', id, lines: null, slot, offset, length: lines.length, count, highest });
+      batches.push({ lines: null, slot, offset, length: lines.length, count, highest });
       continue;
     }
-    // A batch is a view of the start of its own buffer: hand the buffer over whole.
     const buffer = lines.buffer as ArrayBuffer;
-    post(
-      {
-        kind: 'batch',
-        id,
-        lines: buffer,
-        slot: -1,
-        offset: lines.byteOffset,
-        length: lines.length,
-        count,
-        highest,
-      },
-      lines.byteOffset === 0 ? [buffer] : [],
-    );
+    batches.push({ lines: buffer, slot: -1, offset: lines.byteOffset, length: lines.length, count, highest });
+    if (lines.byteOffset === 0) transfer.push(buffer);
   }
+  if (batches.length > 0 || written) post({ kind: 'converted', id, batches, written }, transfer);
 }
 
 port.on('message', (message: ToLineWorker) => {
@@ -121,13 +113,12 @@ port.on('message', (message: ToLineWorker) => {
     if (message.kind === 'write') {
       session.setPrefix(message.prefix);
       session.decoder.write(Buffer.from(message.bytes, 0, message.length));
-      handOut(id, session.decoder);
       // The decoder keeps copies of what it still needs: the buffer goes back for the next write.
-      post({ kind: 'ack', id, bytes: message.bytes }, [message.bytes]);
+      handOut(id, session.decoder, message.bytes);
       return;
     }
     session.decoder.end();
-    handOut(id, session.decoder);
+    handOut(id, session.decoder, null);
     sessions.delete(id);
     post({ kind: 'done', id, rows: session.decoder.rows });
   } catch (error) {

@@ -7,6 +7,7 @@
  * that very class. Bytes in flight to the worker are bounded, so memory stays bounded whatever the page size.
  */
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { TapError } from '../errors.js';
 import type { PageDecoder } from '../salesforce/bulk2.js';
@@ -79,6 +80,22 @@ export function lineThreadUseful(wanted: boolean): boolean {
   return wanted && availableParallelism() > 1;
 }
 
+let youngGenerationHeld = false;
+
+/**
+ * With rows converted in the worker, the main thread only moves bytes, and its young generation need not grow.
+ * V8 doubles it whenever the bytes surviving its scavenges add up to its size, which a long Bulk sync always
+ * reaches: from then on ~30 MB more RSS (1 000 000 Account rows peaked at 155 MB, 2 000 000 and 4 000 000 at
+ * 187 MB). Held at its size when the first Bulk stream starts, 2 000 000 rows peak at ~160 MB, at the same
+ * speed. V8 reads the growth factor at each growth, so setting it now takes effect. It is process-wide: REST
+ * page workers started later in the run get it too (there it costs ~20 % more CPU and halves the memory).
+ */
+function holdYoungGeneration(): void {
+  if (youngGenerationHeld) return;
+  youngGenerationHeld = true;
+  setFlagsFromString('--semi-space-growth-factor=1');
+}
+
 export class LineThread {
   private readonly worker: Worker;
   private readonly sessions = new Map<number, ThreadDecoder>();
@@ -98,6 +115,7 @@ export class LineThread {
   private readonly states = new Int32Array(this.slots.states);
 
   constructor() {
+    holdYoungGeneration();
     this.worker = new Worker(WORKER_URL, {
       workerData: this.slots,
       resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 24 },

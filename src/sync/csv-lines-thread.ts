@@ -47,9 +47,10 @@ export type FromLineWorker =
   | { kind: 'failed'; id: number; data: boolean; message: string };
 
 /**
- * A page's bytes go to the worker in messages of this size, gathered from the runner's 64 KiB slices: a message
- * and its acknowledgement cost each thread tens of microseconds, and at 64 KiB they took ~1 s of the worker's
- * time per 1 000 000 Account rows.
+ * A page's bytes go to the worker in messages of this size, gathered from the runner's 64 KiB slices. Each
+ * message wakes the other thread, and on a busy machine the sender often gives up its core there: at 64 KiB,
+ * with a message per batch and an acknowledgement per write, that was ~1 s of the worker's time per 1 000 000
+ * Account rows.
  */
 const WRITE_BYTES = 512 * 1024;
 /** Messages not yet converted before `write` waits: ~1 MiB of a page's bytes. */

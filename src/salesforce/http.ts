@@ -142,6 +142,8 @@ export async function* chunksOf(stream: Readable): AsyncGenerator<Buffer> {
     notify();
   });
   stream.on('data', onData);
+  // A stream paused before it got here would not start flowing for the listener alone.
+  stream.resume();
   try {
     for (;;) {
       const chunk = queue.shift();

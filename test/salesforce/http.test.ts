@@ -196,6 +196,15 @@ describe('chunksOf', () => {
     expect(error).toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
   });
 
+  it('given a stream paused before it is read, then it still reads it all', async () => {
+    const stream = new PassThrough();
+    stream.pause();
+    stream.end('all of it');
+    const read: string[] = [];
+    for await (const chunk of chunksOf(stream)) read.push(chunk.toString());
+    expect(read.join('')).toBe('all of it');
+  });
+
   it('given a reader that stops early, then the stream is destroyed', async () => {
     const response = await get('/plain');
     for await (const _ of chunksOf(response.body)) break;

@@ -168,7 +168,8 @@ export function readSignal(): Pick<OpenPage, 'read' | 'settle'> {
 }
 
 /**
- * Small: decoded CSV waiting for the parser; the socket's own buffers keep the download going past it. 8 MiB cost ~50 MB of peak RSS on a 200 000-row Bulk sync for no gain in speed.
+ * Small: decoded CSV waiting for the parser; the socket's own buffers keep the download going past it. 8 MiB
+ * cost ~50 MB of peak RSS on a 200 000-row Bulk sync for no gain in speed.
  */
 const DEFAULT_READ_AHEAD = 1024 * 1024;
 /** Bytes parsed between two checks of the batch size. */
@@ -346,8 +347,8 @@ export async function* readPage<B extends { count: number }>(
       const decoder = options.decoder(delivered);
       try {
         for await (const chunk of plainChunks(current.body)) {
-          // A stream read returns everything buffered (up to the read-ahead bound): parse it in slices so
-          // that at most about one batch is built ahead of the one being written.
+          // Chunks are up to 128 KiB (gunzip's pieces): parse them in slices so that at most about one batch
+          // is built ahead of the one being written.
           for (let offset = 0; offset < chunk.length; offset += PARSE_SLICE) {
             await decoder.write(chunk.subarray(offset, offset + PARSE_SLICE));
             await hand(decoder);

@@ -154,7 +154,7 @@ export class LineThread {
     if (!this.broken) this.worker.postMessage(message, transfer);
   }
 
-  /** The lines of a batch message, and how to free their slot once written. */
+  /** A batch's lines, and how to free their slot once written. */
   linesOf(batch: WorkerBatch): Pick<LineBatch, 'lines' | 'release'> {
     if (batch.lines !== null) return { lines: Buffer.from(batch.lines, batch.offset, batch.length) };
     const { slot } = batch;
@@ -265,6 +265,9 @@ class ThreadDecoder implements PageDecoder<LineBatch> {
   close(): void {
     this.thread.forget(this.id);
     for (const batch of this.ready.splice(0)) batch.release?.();
+    if (this.gathering) this.thread.giveBack(this.gathering);
+    this.gathering = null;
+    this.gathered = 0;
   }
 
   /** Hands the gathered bytes to the worker; waits while too many are not yet converted. */

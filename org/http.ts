@@ -64,8 +64,8 @@ export function send(
 }
 
 export function sendJson(ctx: Ctx, status: number, value: unknown, extra: Record<string, string> = {}) {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  send(ctx, status, text, 'application/json;charset=UTF-8', extra);
+  const body = typeof value === 'string' || Buffer.isBuffer(value) ? value : JSON.stringify(value);
+  send(ctx, status, body, 'application/json;charset=UTF-8', extra);
 }
 
 export function sendXml(ctx: Ctx, status: number, xml: string) {

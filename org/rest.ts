@@ -12,8 +12,8 @@ import type { OrgState } from './state.js';
 
 export interface Result {
   status: number;
-  /** JSON text */
-  json: string;
+  /** JSON text, or its UTF-8 bytes */
+  json: string | Buffer;
 }
 
 const ok = (value: unknown): Result => ({ status: 200, json: JSON.stringify(value) });
@@ -287,16 +287,21 @@ export function compositeBatch(ctx: Ctx, v: string): Result {
   if (reqs.length > 25) {
     throw apiError(400, 'INVALID_BATCH_REQUEST', 'A batch cannot contain more than 25 requests');
   }
-  const results: string[] = [];
+  // The results' pieces, cached describe bytes among them, joined once: `{…},{…}`.
+  const results: Array<string | Buffer> = [];
+  const comma = () => (results.length > 0 ? ',' : '');
   let hasErrors = false;
   let halted = false;
   for (const r of reqs) {
     if (halted) {
       results.push(
-        JSON.stringify({
-          result: [{ errorCode: 'BATCH_PROCESSING_HALTED', message: 'Batch processing halted per request' }],
-          statusCode: 412,
-        }),
+        comma() +
+          JSON.stringify({
+            result: [
+              { errorCode: 'BATCH_PROCESSING_HALTED', message: 'Batch processing halted per request' },
+            ],
+            statusCode: 412,
+          }),
       );
       continue;
     }
@@ -311,7 +316,11 @@ export function compositeBatch(ctx: Ctx, v: string): Result {
       hasErrors = true;
       if (body.haltOnError) halted = true;
     }
-    results.push(`{"statusCode":${res.status},"result":${res.json}}`);
+    results.push(`${comma()}{"statusCode":${res.status},"result":`, res.json, '}');
   }
-  return { status: 200, json: `{"hasErrors":${hasErrors},"results":[${results.join(',')}]}` };
+  const pieces = [`{"hasErrors":${hasErrors},"results":[`, ...results, ']}'];
+  return {
+    status: 200,
+    json: Buffer.concat(pieces.map((x) => (typeof x === 'string' ? Buffer.from(x) : x))),
+  };
 }

@@ -266,7 +266,9 @@ async function sync(
 }
 
 /** Writes to stdout and waits until it is handed to the OS; a closed reader is an 'output' error. */
-function writeStdout(text: string | Buffer): Promise<void> {
+/** Writes `data` (or its pieces, in order and in one go) to stdout; resolves once the last piece is out. */
+function writeStdout(data: string | Buffer | readonly Buffer[]): Promise<void> {
+  const parts = typeof data === 'string' || Buffer.isBuffer(data) ? [data] : data;
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       reject(
@@ -276,10 +278,17 @@ function writeStdout(text: string | Buffer): Promise<void> {
       );
     };
     process.stdout.once('error', onError);
-    process.stdout.write(text, (error) => {
+    const done = (error?: Error | null): void => {
       process.stdout.off('error', onError);
       if (error) onError(error);
       else resolve();
-    });
+    };
+    if (parts.length === 0) return done();
+    process.stdout.cork();
+    for (const [i, part] of parts.entries()) {
+      if (i < parts.length - 1) process.stdout.write(part);
+      else process.stdout.write(part, done);
+    }
+    process.stdout.uncork();
   });
 }

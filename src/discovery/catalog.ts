@@ -113,9 +113,13 @@ export function renderCatalog(entryTexts: readonly string[]): string {
   return `${CATALOG_HEAD}${entryTexts.join(',\n')}${CATALOG_TAIL}`;
 }
 
-/** `renderCatalog` and a newline, in UTF-8, from the entries' `renderEntry` texts already encoded. */
-export function catalogBytes(entries: readonly Buffer[]): Buffer {
-  if (entries.length === 0) return Buffer.from(`${renderCatalog([])}\n`);
+/**
+ * `renderCatalog` and a newline, in UTF-8, as the pieces to write one after another: the entries' `renderEntry`
+ * texts, already encoded, and what goes between them. Not joined: a 1 000-object catalog is ~6 MB, and a new
+ * buffer that size costs ~20 ms of first-touch page faults on a small VM, where writing the pieces costs none.
+ */
+export function catalogParts(entries: readonly Buffer[]): Buffer[] {
+  if (entries.length === 0) return [Buffer.from(`${renderCatalog([])}\n`)];
   const separator = Buffer.from(',\n');
   const parts: Buffer[] = [Buffer.from(CATALOG_HEAD)];
   for (const [i, entry] of entries.entries()) {
@@ -123,5 +127,5 @@ export function catalogBytes(entries: readonly Buffer[]): Buffer {
     parts.push(entry);
   }
   parts.push(Buffer.from(`${CATALOG_TAIL}\n`));
-  return Buffer.concat(parts);
+  return parts;
 }

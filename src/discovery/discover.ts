@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import { describeGlobal, describeObjects, type GlobalSObject } from '../salesforce/describe.js';
 import type { Catalog, CatalogStream } from '../singer/catalog.js';
-import { buildCatalogEntry, catalogBytes, compareNames, renderEntry } from './catalog.js';
+import { buildCatalogEntry, catalogParts, compareNames, renderEntry } from './catalog.js';
 import { describedExclusionReason, exclusionReason } from './exclusions.js';
 import { keyPropertyFor } from './keys.js';
 
@@ -27,13 +27,13 @@ export async function runDiscovery(options: DiscoveryOptions): Promise<Catalog> 
 }
 
 /**
- * The catalog as `--discover` prints it, in UTF-8: `JSON.stringify(catalog, null, 2)` and a newline, byte for
- * byte. Each entry is built, serialised and encoded as soon as its describe arrives, while the other batches
- * are still on the way, so only the last batch's entries and one concatenation are left after the last answer.
+ * The catalog as `--discover` prints it, in UTF-8 pieces to write in order: `JSON.stringify(catalog, null, 2)`
+ * and a newline, byte for byte. Each entry is built, serialised and encoded as soon as its describe arrives,
+ * while the other batches are still on the way, so only the last batch's entries are left after the last answer.
  */
-export async function runDiscoveryJson(options: DiscoveryOptions): Promise<Buffer> {
+export async function runDiscoveryJson(options: DiscoveryOptions): Promise<Buffer[]> {
   const entries = await discover(options, (entry) => Buffer.from(renderEntry(entry)), false);
-  return catalogBytes(entries);
+  return catalogParts(entries);
 }
 
 /** Describes the candidates and turns each describe into `make(entry)` as its batch arrives; sorted by stream. */

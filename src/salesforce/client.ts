@@ -211,7 +211,8 @@ export class SalesforceClient {
 
   /**
    * The body read whole and turned into a value by `parse` (undefined for a 204), inside the retry. A body
-   * `parse` throws on is malformed: it is fetched again, and fails the call when it stays so.
+   * `parse` throws on is malformed: it is fetched again, and fails the call when it stays so. `parse` must not
+   * keep the body: its memory is reused (`readWith`).
    */
   async parsed<T>(options: RequestOptions, parse: (body: Buffer) => T): Promise<T> {
     return this.withRetry({ label: options.label, signal: options.signal }, async () => {
@@ -220,13 +221,18 @@ export class SalesforceClient {
         response.body.resume();
         return undefined as T;
       }
-      const body = await response.bytes();
+      let length: number | null = null;
       try {
-        return parse(body);
+        return await response.readWith((body) => {
+          length = body.length;
+          return parse(body);
+        });
       } catch (error) {
+        // A body that could not be read is the retry policy's to judge, as the error it is.
+        if (length === null) throw error;
         throw new Retriable(
           new ApiError(
-            `${options.label}: malformed JSON from Salesforce (${body.length} bytes)`,
+            `${options.label}: malformed JSON from Salesforce (${length} bytes)`,
             response.status,
             undefined,
             {

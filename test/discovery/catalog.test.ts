@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildCatalog,
   buildCatalogEntry,
-  catalogBytes,
+  catalogParts,
   renderCatalog,
   renderEntry,
 } from '../../src/discovery/catalog.js';
@@ -203,7 +203,7 @@ describe('renderCatalog', () => {
         buildCatalogEntry(d, { apiType: 'REST', selectFieldsByDefault: false, copySchemas: false }),
       );
       shared.sort((a, b) => (a.tap_stream_id < b.tap_stream_id ? -1 : 1));
-      const bytes = catalogBytes(shared.map((entry) => Buffer.from(renderEntry(entry))));
+      const bytes = Buffer.concat(catalogParts(shared.map((entry) => Buffer.from(renderEntry(entry)))));
       expect(bytes.toString('utf8')).toBe(`${whole}\n`);
     }
   });

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { brotliCompressSync, constants, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyThrown } from '../../src/salesforce/classify.js';
-import { chunksOf, httpRequest } from '../../src/salesforce/http.js';
+import { chunksOf, httpRequest, withScratch } from '../../src/salesforce/http.js';
 
 // 3 MB of CSV-like text: several inflate chunks and more than the read-ahead.
 const CSV = Array.from({ length: 60_000 }, (_, i) => `"${i}","name ${i}","2024-01-01T00:00:00.000Z"\n`).join(
@@ -82,6 +82,22 @@ describe('httpRequest', () => {
     const bytes = await (await get('/gzip')).bytes();
     // Buffer.equals: a deep equality over 3 MB would hold the event loop for seconds.
     expect(bytes.equals(Buffer.from(CSV))).toBe(true);
+  });
+
+  it('given a compressed body, then readWith() hands the whole decoded body to its reader', async () => {
+    const read = await (await get('/gzip')).readWith((body) => body.equals(Buffer.from(CSV)));
+    expect(read).toBe(true);
+  });
+
+  it('given a body cut short, then readWith() fails as reading fails and never calls its reader', async () => {
+    let called = false;
+    const failure = await (await get('/cut-gzip'))
+      .readWith(() => {
+        called = true;
+      })
+      .catch((error: unknown) => error);
+    expect(called).toBe(false);
+    expect(classifyThrown(failure)).toBe('retry');
   });
 
   it('given response headers, then get() reads them case-insensitively and joins repeats', async () => {
@@ -209,5 +225,40 @@ describe('chunksOf', () => {
     const response = await get('/plain');
     for await (const _ of chunksOf(response.body)) break;
     expect(response.body.destroyed).toBe(true);
+  });
+});
+
+describe('withScratch', () => {
+  const pieces = (text: string, size: number) =>
+    Array.from({ length: Math.ceil(text.length / size) }, (_, i) =>
+      Buffer.from(text.slice(i * size, (i + 1) * size)),
+    );
+
+  it('joins the chunks in one buffer that the next body reuses', () => {
+    const first = withScratch(pieces('{"a":1,"b":[2,3]}', 4), (body) => ({
+      text: body.toString(),
+      memory: body.buffer,
+    }));
+    const second = withScratch(pieces('{"c":"d"}', 3), (body) => ({
+      text: body.toString(),
+      memory: body.buffer,
+    }));
+    expect(first.text).toBe('{"a":1,"b":[2,3]}');
+    expect(second.text).toBe('{"c":"d"}');
+    expect(second.memory).toBe(first.memory);
+  });
+
+  it('grows for a larger body, and gives a body over its limit a buffer of its own', () => {
+    const medium = 'x'.repeat(300_000);
+    const large = 'y'.repeat(5 * 1024 * 1024);
+    const small = withScratch([Buffer.from('z')], (body) => body.buffer);
+    expect(withScratch(pieces(medium, 65_536), (body) => body.toString() === medium)).toBe(true);
+    const own = withScratch(pieces(large, 1 << 20), (body) => ({
+      same: body.toString() === large,
+      memory: body.buffer,
+    }));
+    expect(own.same).toBe(true);
+    expect(own.memory).not.toBe(small);
+    expect(withScratch([], (body) => body.length)).toBe(0);
   });
 });

@@ -66,8 +66,7 @@ export function resources(st: OrgState, v: string): Result {
 }
 
 export function describeGlobal(st: OrgState, v: string): Result {
-  const entries = st.data.objects.map((o) => globalEntry(o.def, `v${v}`));
-  return ok({ encoding: 'UTF-8', maxBatchSize: 200, sobjects: entries });
+  return { status: 200, json: st.data.describeGlobalJson(v) };
 }
 
 export function describe(st: OrgState, v: string, name: string): Result {

@@ -5,8 +5,9 @@ import type { SalesforceClient } from '../salesforce/client.js';
 import { describeGlobal, describeObjects, type GlobalSObject } from '../salesforce/describe.js';
 import type { Catalog, CatalogStream } from '../singer/catalog.js';
 import { buildCatalogEntry, catalogParts, compareNames, renderEntry } from './catalog.js';
-import { describedExclusionReason, exclusionReason } from './exclusions.js';
-import { keyPropertyFor } from './keys.js';
+import { DescribeThread, describeThreadUseful } from './describe-thread.js';
+import { type DescribedObject, skipReason } from './described.js';
+import { exclusionReason } from './exclusions.js';
 
 export interface DiscoveryOptions {
   config: TapConfig;
@@ -14,6 +15,8 @@ export interface DiscoveryOptions {
   logger: Logger;
   /** Composite describe calls in flight. */
   concurrency?: number;
+  /** `--discover` only: read the describes in a worker thread too (default: when the org is large enough). */
+  describeThread?: boolean;
 }
 
 /**
@@ -32,67 +35,97 @@ export async function runDiscovery(options: DiscoveryOptions): Promise<Catalog> 
  * while the other batches are still on the way, so only the last batch's entries are left after the last answer.
  */
 export async function runDiscoveryJson(options: DiscoveryOptions): Promise<Buffer[]> {
-  const entries = await discover(options, (entry) => Buffer.from(renderEntry(entry)), false);
+  const entries = await discover(
+    options,
+    (entry) => Buffer.from(renderEntry(entry)),
+    false,
+    (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+  );
   return catalogParts(entries);
 }
 
-/** Describes the candidates and turns each describe into `make(entry)` as its batch arrives; sorted by stream. */
+/**
+ * Describes the candidates and turns each describe into `make(entry)` as its batch arrives; sorted by stream.
+ * With `encoded` (how to take an entry's text already in UTF-8), a worker thread may read the describes too.
+ */
 async function discover<T>(
   options: DiscoveryOptions,
   make: (entry: CatalogStream) => T,
   copySchemas = true,
+  encoded?: (bytes: Uint8Array) => T,
 ): Promise<T[]> {
   const { config, client, logger } = options;
   const started = performance.now();
   const callsBefore = client.usage.callsThisRun;
-  const global = await describeGlobal(client);
-  const globalDone = performance.now();
-  const candidates = pickObjects(global.sobjects, config, logger);
-  const customSettings = new Set(global.sobjects.filter((o) => o.customSetting).map((o) => o.name));
-  const entryOptions = {
-    apiType: config.apiType,
-    selectFieldsByDefault: config.selectFieldsByDefault,
-    copySchemas,
-  };
+  const threaded = encoded !== undefined && (options.describeThread ?? describeThreadUseful(config.streams));
+  const thread = threaded
+    ? new DescribeThread({ apiType: config.apiType, selectFieldsByDefault: config.selectFieldsByDefault })
+    : null;
+  try {
+    const global = await describeGlobal(client);
+    const globalDone = performance.now();
+    const candidates = pickObjects(global.sobjects, config, logger);
+    const customSettings = new Set(global.sobjects.filter((o) => o.customSetting).map((o) => o.name));
+    thread?.configure([...customSettings]);
+    const entryOptions = {
+      apiType: config.apiType,
+      selectFieldsByDefault: config.selectFieldsByDefault,
+      copySchemas,
+    };
 
-  const built: Array<{ id: string; value: T }> = [];
-  let buildMs = 0;
-  const outcome = await describeObjects(
-    client,
-    candidates.map((o) => o.name),
-    {
-      logger,
-      concurrency: options.concurrency,
-      onDescribe: (describe) => {
-        const from = performance.now();
-        const reason = describedExclusionReason(describe, customSettings, keyPropertyFor(describe.name));
-        if (reason) logger.info({ object: describe.name }, `skipping ${describe.name}: ${reason}`);
-        else {
-          const entry = buildCatalogEntry(describe, entryOptions);
-          built.push({ id: entry.tap_stream_id, value: make(entry) });
-        }
-        buildMs += performance.now() - from;
+    const built: Array<{ id: string; value: T }> = [];
+    let buildMs = 0;
+    const skip = (object: string, reason: string) => logger.info({ object }, `skipping ${object}: ${reason}`);
+    const outcome = await describeObjects<DescribedObject>(
+      client,
+      candidates.map((o) => o.name),
+      {
+        logger,
+        concurrency: options.concurrency,
+        onDescribe: (describe) => {
+          const from = performance.now();
+          const reason = skipReason(describe, customSettings);
+          if (reason) skip(describe.name, reason);
+          else {
+            const entry = buildCatalogEntry(describe, entryOptions);
+            built.push({ id: entry.tap_stream_id, value: make(entry) });
+          }
+          buildMs += performance.now() - from;
+        },
+        ...(thread && encoded
+          ? {
+              reader: thread,
+              onConverted: (described: DescribedObject) => {
+                if (described.kind === 'skipped') skip(described.object, described.reason);
+                else built.push({ id: described.id, value: encoded(described.bytes) });
+              },
+            }
+          : {}),
       },
-    },
-  );
+    );
 
-  const describeDone = performance.now();
-  // The catalog, streams in tap_stream_id order: the same org gives the same bytes.
-  built.sort((a, b) => compareNames(a.id, b.id));
-  logger.info(
-    {
-      streams: built.length,
-      orgObjects: global.sobjects.length,
-      describeFailures: outcome.failures.length,
-      apiCalls: client.usage.callsThisRun - callsBefore,
-      wallMs: Math.round(performance.now() - started),
-      describeGlobalMs: Math.round(globalDone - started),
-      describeMs: Math.round(describeDone - globalDone),
-      buildMs: Math.round(buildMs + performance.now() - describeDone),
-    },
-    `discovered ${built.length} streams`,
-  );
-  return built.map((b) => b.value);
+    const describeDone = performance.now();
+    // The catalog, streams in tap_stream_id order: the same org gives the same bytes.
+    built.sort((a, b) => compareNames(a.id, b.id));
+    logger.info(
+      {
+        streams: built.length,
+        orgObjects: global.sobjects.length,
+        describeFailures: outcome.failures.length,
+        apiCalls: client.usage.callsThisRun - callsBefore,
+        wallMs: Math.round(performance.now() - started),
+        describeGlobalMs: Math.round(globalDone - started),
+        describeMs: Math.round(describeDone - globalDone),
+        buildMs: Math.round(buildMs + performance.now() - describeDone),
+        ...(thread ? { answersInWorker: thread.answersInWorker } : {}),
+      },
+      `discovered ${built.length} streams`,
+    );
+    return built.map((b) => b.value);
+  } finally {
+    // Not awaited: the worker's end need not hold up the catalog.
+    thread?.close().catch(() => {});
+  }
 }
 
 /** Queryable, non-denied objects, limited to `streams` when given (matched case-insensitively). */

@@ -6,9 +6,17 @@
  * the page faults of reading the describes.
  */
 
+import type { SObjectDescribe } from './describe.js';
+
 export interface BatchAnswer {
   hasErrors: boolean;
   results: unknown[];
+}
+
+/** A subresult as Salesforce sent it. */
+export interface Subresult {
+  statusCode: number;
+  result: unknown;
 }
 
 const SUBRESULT = Buffer.from('{"statusCode":');
@@ -55,4 +63,17 @@ export function splitBatchAnswer(body: Buffer): BatchAnswer | null {
     start = next;
   }
   return { hasErrors: headIndex === 1, results };
+}
+
+/** A subresult that is a describe: what `readSubresult` accepts, and all a reader should convert. */
+export function describedIn(subresult: unknown): SObjectDescribe | null {
+  if (!subresult || typeof subresult !== 'object') return null;
+  const { statusCode, result } = subresult as Subresult;
+  return statusCode >= 200 && statusCode < 300 && isDescribe(result) ? result : null;
+}
+
+function isDescribe(value: unknown): value is SObjectDescribe {
+  if (!value || typeof value !== 'object') return false;
+  const v = value as { name?: unknown; fields?: unknown };
+  return typeof v.name === 'string' && Array.isArray(v.fields);
 }

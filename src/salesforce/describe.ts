@@ -1,8 +1,8 @@
 /** The parts of Salesforce's describe payloads the tap reads (wire names, as Salesforce spells them). */
 import { ApiError } from '../errors.js';
 import { type Logger, scrub } from '../log.js';
-import { parseBatchAnswer } from './batch-answer.js';
-import type { SalesforceClient } from './client.js';
+import { describedIn, parseBatchAnswer, type Subresult } from './batch-answer.js';
+import type { RequestOptions, SalesforceClient } from './client.js';
 
 /** One entry of `GET /sobjects` (describeGlobal). */
 export interface GlobalSObject {
@@ -70,7 +70,7 @@ export interface DescribeOutcome {
   calls: number;
 }
 
-export interface DescribeOptions {
+export interface DescribeOptions<C = never> {
   logger: Logger;
   concurrency?: number;
   batchSize?: number;
@@ -79,6 +79,24 @@ export interface DescribeOptions {
    * one batch overlaps the wait for the others, and a describe need not outlive its catalog entry.
    */
   onDescribe?: (describe: SObjectDescribe) => void;
+  /** Reads the composite answers in place of parsing them here, and converts their describes itself. */
+  reader?: AnswerReader<C>;
+  /** Takes what `reader` made of each describe. */
+  onConverted?: (converted: C) => void;
+}
+
+/** A subresult as Salesforce sent it. */
+
+/** A subresult as an `AnswerReader` gives it back: as sent, or, for a describe, what the reader made of it. */
+export type ReadSubresult<C> = Subresult | { converted: C };
+
+/**
+ * Reads composite describe answers elsewhere (another thread) and converts each describe there. `read` takes
+ * the body synchronously, since its memory is reused once it returns, and answers later; it fails, like a
+ * parse, on a body that is not an answer.
+ */
+export interface AnswerReader<C> {
+  read(body: Buffer): Promise<{ results: ReadSubresult<C>[] }>;
 }
 
 /** `GET /sobjects`: every object of the org with its flags. */
@@ -95,10 +113,10 @@ export async function describeGlobal(client: SalesforceClient): Promise<Describe
  * An object whose describe fails is reported in `failures` and left out; it never fails the run. Subrequests
  * that failed transiently are tried once more in a later batch. Quota and auth errors propagate.
  */
-export async function describeObjects(
+export async function describeObjects<C = never>(
   client: SalesforceClient,
   names: readonly string[],
-  options: DescribeOptions,
+  options: DescribeOptions<C>,
 ): Promise<DescribeOutcome> {
   const batchSize = Math.min(options.batchSize ?? DESCRIBES_PER_BATCH, DESCRIBES_PER_BATCH);
   const concurrency = options.concurrency ?? DEFAULT_DESCRIBE_CONCURRENCY;
@@ -107,9 +125,14 @@ export async function describeObjects(
   for (let round = 1; pending.length > 0 && round <= 2; round++) {
     const retry: DescribeFailure[] = [];
     await forEachLimit(chunk(pending, batchSize), concurrency, async (batch) => {
-      const results = await describeBatch(client, batch, outcome, options.logger);
+      const results = await describeBatch(client, batch, outcome, options);
       for (const [i, name] of batch.entries()) {
-        const verdict = readSubresult(name, results[i]);
+        const subresult = results[i];
+        if (subresult && 'converted' in subresult) {
+          options.onConverted?.(subresult.converted);
+          continue;
+        }
+        const verdict = readSubresult(name, subresult);
         if ('describe' in verdict) {
           if (options.onDescribe) options.onDescribe(verdict.describe);
           else outcome.describes.push(verdict.describe);
@@ -128,15 +151,14 @@ export async function describeObjects(
   return outcome;
 }
 
-type Subresult = { statusCode: number; result: unknown } | undefined;
-
 /** One composite call; on a 4xx of the whole call, the batch is described object by object instead. */
-async function describeBatch(
+async function describeBatch<C>(
   client: SalesforceClient,
   batch: readonly string[],
   outcome: DescribeOutcome,
-  logger: Logger,
-): Promise<Subresult[]> {
+  options: DescribeOptions<C>,
+): Promise<Array<ReadSubresult<C> | undefined>> {
+  const { reader, logger } = options;
   const body = JSON.stringify({
     haltOnError: false,
     batchRequests: batch.map((name) => ({
@@ -146,12 +168,13 @@ async function describeBatch(
   });
   try {
     outcome.calls++;
-    const response = await client.parsed(
-      { method: 'POST', path: 'composite/batch', body, label: 'describe.batch' },
-      parseBatchAnswer,
-    );
+    const call: RequestOptions = { method: 'POST', path: 'composite/batch', body, label: 'describe.batch' };
+    // A reader's answer is awaited inside the retry: one it cannot read is fetched again, as a parse would be.
+    const response = reader
+      ? await client.parsed(call, (answer) => reader.read(answer))
+      : ((await client.parsed(call, parseBatchAnswer)) as { results: ReadSubresult<C>[] } | undefined);
     if (response && Array.isArray(response.results) && response.results.length === batch.length) {
-      return response.results as Subresult[];
+      return response.results;
     }
     throw new ApiError(
       `describe.batch: expected ${batch.length} results, got ${response?.results?.length ?? 'none'}`,
@@ -187,11 +210,12 @@ async function describeBatch(
 
 function readSubresult(
   name: string,
-  subresult: Subresult,
+  subresult: Subresult | undefined,
 ): { describe: SObjectDescribe } | (DescribeFailure & { transient: boolean }) {
   if (!subresult) return { name, reason: 'no result in the batch answer', transient: true };
+  const describe = describedIn(subresult);
+  if (describe) return { describe };
   const { statusCode, result } = subresult;
-  if (statusCode >= 200 && statusCode < 300 && isDescribe(result)) return { describe: result };
   if (statusCode >= 200 && statusCode < 300) return { name, reason: 'malformed describe', transient: false };
   const first = (Array.isArray(result) ? result[0] : result) as
     | { errorCode?: unknown; message?: unknown }
@@ -203,12 +227,6 @@ function readSubresult(
     reason: scrub(`HTTP ${statusCode}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`),
     transient: statusCode >= 500 || statusCode === 429 || (code !== undefined && TRANSIENT_CODES.has(code)),
   };
-}
-
-function isDescribe(value: unknown): value is SObjectDescribe {
-  if (!value || typeof value !== 'object') return false;
-  const v = value as { name?: unknown; fields?: unknown };
-  return typeof v.name === 'string' && Array.isArray(v.fields);
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

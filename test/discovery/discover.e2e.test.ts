@@ -129,6 +129,28 @@ describe('tap-salesforce --discover', () => {
     expect(run.stdout).toBe(`${JSON.stringify(catalog, null, 2)}\n`);
   });
 
+  it('given describes that fail across a large org, then the answers read in the describe worker give the catalog read here', async () => {
+    // --discover reads answers in a worker as well as on the main thread; runDiscovery reads them all here.
+    const names = org.objectNames();
+    const failing = ['Lead', 'Opportunity', names[Math.floor(names.length / 2)] as string];
+    org.setFaults({ failDescribeFor: failing });
+    const run = await discover();
+    expect(run.code, run.stderr).toBe(0);
+    expect(summary(run.stderr).answersInWorker).toBeGreaterThan(0);
+    for (const name of failing) {
+      expect(run.stderr).toContain(`describe of ${name} failed, object skipped`);
+    }
+    const logger = createLogger({ level: 'silent' });
+    const settings = await loadConfig(config());
+    const catalog = await runDiscovery({
+      config: settings,
+      client: await openClient(settings, logger),
+      logger,
+    });
+    expect(catalog.streams.some((s) => s.tap_stream_id === 'Lead')).toBe(false);
+    expect(run.stdout).toBe(`${JSON.stringify(catalog, null, 2)}\n`);
+  });
+
   it('given the same org twice, then the catalogs are byte-identical', async () => {
     const first = await discover({ streams: ['Account', 'Everything__c', 'Wide__c', 'Task', 'User'] });
     const second = await discover({ streams: ['User', 'Task', 'Wide__c', 'Everything__c', 'Account'] });

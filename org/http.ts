@@ -41,30 +41,44 @@ function finishHeaders(ctx: Ctx, headers: Record<string, string>): void {
   for (const [k, v] of Object.entries(headers)) ctx.res.setHeader(k, v);
 }
 
-/** Sends a complete body; honours the drop fault by cutting it in half. */
+/**
+ * Sends a complete body, or its pieces in one corked write (a composite answer made of cached describes is
+ * not joined first); honours the drop fault by cutting it in half.
+ */
 export function send(
   ctx: Ctx,
   status: number,
-  body: string | Buffer,
+  body: string | Buffer | readonly Buffer[],
   contentType: string,
   extra: Record<string, string> = {},
 ) {
-  const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const pieces =
+    typeof body === 'string' ? [Buffer.from(body, 'utf8')] : Buffer.isBuffer(body) ? [body] : body;
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
   const headers: Record<string, string> = { 'Content-Type': contentType, ...extra };
   finishHeaders(ctx, headers);
   ctx.res.statusCode = status;
-  ctx.state.stats.bytesServed += buf.length;
-  if (ctx.drop && buf.length > 1) {
-    ctx.res.setHeader('Content-Length', String(buf.length));
-    ctx.res.write(buf.subarray(0, Math.floor(buf.length / 2)), () => ctx.res.socket?.destroy());
+  ctx.state.stats.bytesServed += length;
+  ctx.res.setHeader('Content-Length', String(length));
+  if (ctx.drop && length > 1) {
+    const half = Buffer.concat(pieces as Buffer[], length).subarray(0, Math.floor(length / 2));
+    ctx.res.write(half, () => ctx.res.socket?.destroy());
     return;
   }
-  ctx.res.setHeader('Content-Length', String(buf.length));
-  ctx.res.end(buf);
+  ctx.res.cork();
+  for (const piece of pieces) ctx.res.write(piece);
+  ctx.res.end();
+  ctx.res.uncork();
+}
+
+function isPieces(value: unknown): value is Buffer[] {
+  return Array.isArray(value) && value.length > 0 && value.every((piece) => Buffer.isBuffer(piece));
 }
 
 export function sendJson(ctx: Ctx, status: number, value: unknown, extra: Record<string, string> = {}) {
-  const body = typeof value === 'string' || Buffer.isBuffer(value) ? value : JSON.stringify(value);
+  const body =
+    typeof value === 'string' || Buffer.isBuffer(value) || isPieces(value) ? value : JSON.stringify(value);
   send(ctx, status, body, 'application/json;charset=UTF-8', extra);
 }
 

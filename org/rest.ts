@@ -12,8 +12,8 @@ import type { OrgState } from './state.js';
 
 export interface Result {
   status: number;
-  /** JSON text, or its UTF-8 bytes */
-  json: string | Buffer;
+  /** JSON text, or its UTF-8 bytes (in pieces) */
+  json: string | Buffer | Buffer[];
 }
 
 const ok = (value: unknown): Result => ({ status: 200, json: JSON.stringify(value) });
@@ -286,7 +286,7 @@ export function compositeBatch(ctx: Ctx, v: string): Result {
   if (reqs.length > 25) {
     throw apiError(400, 'INVALID_BATCH_REQUEST', 'A batch cannot contain more than 25 requests');
   }
-  // The results' pieces, cached describe bytes among them, joined once: `{…},{…}`.
+  // The results' pieces, cached describe bytes among them, sent as they are: `{…},{…}`.
   const results: Array<string | Buffer> = [];
   const comma = () => (results.length > 0 ? ',' : '');
   let hasErrors = false;
@@ -315,11 +315,11 @@ export function compositeBatch(ctx: Ctx, v: string): Result {
       hasErrors = true;
       if (body.haltOnError) halted = true;
     }
-    results.push(`${comma()}{"statusCode":${res.status},"result":`, res.json, '}');
+    results.push(`${comma()}{"statusCode":${res.status},"result":`);
+    if (Array.isArray(res.json)) results.push(...res.json);
+    else results.push(res.json);
+    results.push('}');
   }
   const pieces = [`{"hasErrors":${hasErrors},"results":[`, ...results, ']}'];
-  return {
-    status: 200,
-    json: Buffer.concat(pieces.map((x) => (typeof x === 'string' ? Buffer.from(x) : x))),
-  };
+  return { status: 200, json: pieces.map((x) => (typeof x === 'string' ? Buffer.from(x) : x)) };
 }

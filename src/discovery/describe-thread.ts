@@ -1,9 +1,10 @@
 /**
  * Composite describe answers read in a worker thread (describe-worker.ts) as well as on the main thread. The
- * 41 answers of a 1 000-object org arrive within ~0.2 s of each other, and reading one (parse, catalog entry,
- * its text) takes ~8 ms: on one thread they queued up for ~0.35 s after the last had arrived. An answer goes
- * to the worker while it has fewer than `WORKER_QUEUE` waiting, and is read here otherwise, so both threads
- * stay busy whatever their speeds. Either way it becomes the same bytes (`described.ts`).
+ * 41 answers of a 1 000-object org arrive within ~0.2 s of each other, and reading one (parse, catalog entries,
+ * their text) takes 2–10 ms besides the socket reads: on the main thread alone they were still queued 0.1–0.2 s
+ * after the last had arrived. An answer goes to the worker while it has fewer than `WORKER_QUEUE` unfinished,
+ * and is read here otherwise, so both threads stay busy whatever their speeds. Either way it becomes the same
+ * bytes (`described.ts`).
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -50,7 +51,6 @@ export class DescribeThread implements AnswerReader<DescribedObject> {
   >();
   /** Answer buffers back from the worker, used again. */
   private readonly spare: ArrayBuffer[] = [];
-  private nextId = 1;
   private broken: TapError | null = null;
 
   /**
@@ -82,8 +82,7 @@ export class DescribeThread implements AnswerReader<DescribedObject> {
   /** Takes `body` before it returns (its memory is reused); fails, as a parse would, on a non-answer. */
   async read(body: Buffer): Promise<{ results: ReadSubresult<DescribedObject>[] }> {
     if (this.broken || this.sent - Atomics.load(this.finished, 0) >= WORKER_QUEUE) return this.readHere(body);
-    this.sent++;
-    const id = this.nextId++;
+    const id = ++this.sent;
     const bytes = this.bufferFor(body.length);
     new Uint8Array(bytes).set(body);
     return new Promise((resolve, reject) => {

@@ -137,7 +137,9 @@ export function withScratch<T>(chunks: readonly Buffer[], use: (body: Buffer) =>
   let length = 0;
   for (const chunk of chunks) length += chunk.length;
   if (length > SCRATCH_LIMIT) return use(Buffer.concat(chunks, length));
-  if (scratch.length < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, 2 * scratch.length));
+  if (scratch.length < length) {
+    scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_LIMIT, Math.max(length, 2 * scratch.length)));
+  }
   let at = 0;
   for (const chunk of chunks) at += chunk.copy(scratch, at);
   return use(scratch.subarray(0, length));

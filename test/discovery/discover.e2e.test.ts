@@ -79,6 +79,13 @@ async function globalObjects() {
 }
 
 /** The line the tap logs when discovery ends (pino JSON on stderr). */
+/** The catalog `runDiscovery` builds in this process, every answer read on this thread. */
+async function discoverInProcess(): Promise<Catalog> {
+  const logger = createLogger({ level: 'silent' });
+  const settings = await loadConfig(config());
+  return runDiscovery({ config: settings, client: await openClient(settings, logger), logger });
+}
+
 function summary(stderr: string): Record<string, number> {
   const line = stderr.split('\n').find((l) => l.includes('"msg":"discovered '));
   return line ? (JSON.parse(line) as Record<string, number>) : {};
@@ -118,13 +125,7 @@ describe('tap-salesforce --discover', () => {
     // The CLI serialises each entry as its describe arrives; the result must not differ from the whole.
     const run = await discover();
     expect(run.code, run.stderr).toBe(0);
-    const logger = createLogger({ level: 'silent' });
-    const settings = await loadConfig(config());
-    const catalog = await runDiscovery({
-      config: settings,
-      client: await openClient(settings, logger),
-      logger,
-    });
+    const catalog = await discoverInProcess();
     expect(catalog.streams.length).toBeGreaterThan(900);
     expect(run.stdout).toBe(`${JSON.stringify(catalog, null, 2)}\n`);
   });
@@ -140,13 +141,7 @@ describe('tap-salesforce --discover', () => {
     for (const name of failing) {
       expect(run.stderr).toContain(`describe of ${name} failed, object skipped`);
     }
-    const logger = createLogger({ level: 'silent' });
-    const settings = await loadConfig(config());
-    const catalog = await runDiscovery({
-      config: settings,
-      client: await openClient(settings, logger),
-      logger,
-    });
+    const catalog = await discoverInProcess();
     expect(catalog.streams.some((s) => s.tap_stream_id === 'Lead')).toBe(false);
     expect(run.stdout).toBe(`${JSON.stringify(catalog, null, 2)}\n`);
   });

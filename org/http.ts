@@ -62,7 +62,7 @@ export function send(
   ctx.state.stats.bytesServed += length;
   ctx.res.setHeader('Content-Length', String(length));
   if (ctx.drop && length > 1) {
-    const half = Buffer.concat(pieces as Buffer[], length).subarray(0, Math.floor(length / 2));
+    const half = Buffer.concat(pieces, length).subarray(0, Math.floor(length / 2));
     ctx.res.write(half, () => ctx.res.socket?.destroy());
     return;
   }
@@ -72,14 +72,18 @@ export function send(
   ctx.res.uncork();
 }
 
-function isPieces(value: unknown): value is Buffer[] {
-  return Array.isArray(value) && value.length > 0 && value.every((piece) => Buffer.isBuffer(piece));
+export function sendJson(ctx: Ctx, status: number, value: unknown, extra: Record<string, string> = {}) {
+  sendJsonText(ctx, status, typeof value === 'string' ? value : JSON.stringify(value), extra);
 }
 
-export function sendJson(ctx: Ctx, status: number, value: unknown, extra: Record<string, string> = {}) {
-  const body =
-    typeof value === 'string' || Buffer.isBuffer(value) || isPieces(value) ? value : JSON.stringify(value);
-  send(ctx, status, body, 'application/json;charset=UTF-8', extra);
+/** JSON already serialised: text, its UTF-8 bytes, or those bytes in pieces. */
+export function sendJsonText(
+  ctx: Ctx,
+  status: number,
+  json: string | Buffer | readonly Buffer[],
+  extra: Record<string, string> = {},
+) {
+  send(ctx, status, json, 'application/json;charset=UTF-8', extra);
 }
 
 export function sendXml(ctx: Ctx, status: number, xml: string) {

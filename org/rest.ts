@@ -3,7 +3,7 @@
 import type { RowView } from './data/columns.js';
 import { globalEntry } from './data/store.js';
 import { QUERY_TIMEOUT_MESSAGE, refuseQuery, timesOut } from './faults.js';
-import { apiError, type Ctx, HttpError, sendJson, stream } from './http.js';
+import { apiError, type Ctx, HttpError, sendJsonText, stream } from './http.js';
 import { limitsBody } from './limits.js';
 import { type Compiled, compile, Scan, type ScanState } from './query.js';
 import { acquire, CHUNK_SIZE, ROW_SPACE, restRecordBytes, restRecordWriter } from './serialize.js';
@@ -169,7 +169,7 @@ function pageText(v: string, p: PageData): Result {
 /** Streams a page as JSON bytes written into pooled buffers (the REST hot path). */
 export async function sendPage(ctx: Ctx, v: string, p: PageData | Result): Promise<void> {
   if (!('rows' in p)) {
-    sendJson(ctx, p.status, p.json);
+    sendJsonText(ctx, p.status, p.json);
     return;
   }
   const page: PageData = p;

@@ -5,7 +5,7 @@ import { authorize, soapLogin, token } from './auth.js';
 import { bulk1 } from './bulk1.js';
 import { abortJob, createJob, deleteJob, jobStatus, listJobs, results } from './bulk2.js';
 import { gate } from './faults.js';
-import { type Ctx, HttpError, send, sendError, sendJson } from './http.js';
+import { type Ctx, HttpError, send, sendError, sendJson, sendJsonText } from './http.js';
 import {
   compositeBatch,
   describe,
@@ -34,7 +34,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function reply(ctx: Ctx, r: Result) {
-  sendJson(ctx, r.status, r.json);
+  sendJsonText(ctx, r.status, r.json);
 }
 
 /** /services/data/vXX.X/... once the version is known to be served. */

@@ -9,9 +9,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { TapError } from '../errors.js';
-import { describedIn, parseBatchAnswer } from '../salesforce/batch-answer.js';
 import type { AnswerReader, ReadSubresult } from '../salesforce/describe.js';
-import { type DescribedObject, type DescribedSetup, describedObject } from './described.js';
+import { type DescribedObject, type DescribedSetup, readAnswer } from './described.js';
 
 export type ToDescribeWorker =
   | { kind: 'setup'; customSettings: readonly string[] }
@@ -105,12 +104,7 @@ export class DescribeThread implements AnswerReader<DescribedObject> {
 
   /** What the worker does, here. Throws on a body that is not an answer, as `parseBatchAnswer` does. */
   private readHere(body: Buffer): { results: ReadSubresult<DescribedObject>[] } {
-    const results = parseBatchAnswer(body).results.map((subresult) => {
-      const describe = describedIn(subresult);
-      if (!describe) return subresult as ReadSubresult<DescribedObject>;
-      return { converted: describedObject(describe, this.setup, this.customSettings) };
-    });
-    return { results };
+    return { results: readAnswer(body, this.setup, this.customSettings) };
   }
 
   private bufferFor(length: number): ArrayBuffer {

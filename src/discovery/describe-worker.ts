@@ -3,10 +3,8 @@
  * into catalog entry bytes, off the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { describedIn, parseBatchAnswer, type Subresult } from '../salesforce/batch-answer.js';
-import type { ReadSubresult } from '../salesforce/describe.js';
 import type { DescribeWorkerData, FromDescribeWorker, ToDescribeWorker } from './describe-thread.js';
-import { type DescribedObject, describedObject } from './described.js';
+import { readAnswer } from './described.js';
 
 const port = parentPort;
 if (!port) throw new Error('describe-worker.js runs as a worker thread');
@@ -23,14 +21,12 @@ port.on('message', (message: ToDescribeWorker) => {
   let reply: FromDescribeWorker;
   const transfer: ArrayBuffer[] = [bytes];
   try {
-    const answer = parseBatchAnswer(Buffer.from(bytes, 0, length));
-    const results = answer.results.map((subresult): ReadSubresult<DescribedObject> => {
-      const describe = describedIn(subresult);
-      if (!describe) return subresult as Subresult;
-      const converted = describedObject(describe, setup, customSettings);
-      if (converted.kind === 'entry') transfer.push(converted.bytes.buffer as ArrayBuffer);
-      return { converted };
-    });
+    const results = readAnswer(Buffer.from(bytes, 0, length), setup, customSettings);
+    for (const result of results) {
+      if ('converted' in result && result.converted.kind === 'entry') {
+        transfer.push(result.converted.bytes.buffer as ArrayBuffer);
+      }
+    }
     reply = { id, bytes, results };
   } catch (error) {
     reply = { id, bytes, malformed: error instanceof Error ? error.message : String(error) };

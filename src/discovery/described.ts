@@ -1,6 +1,7 @@
 /** What `--discover` makes of one describe, wherever it runs: pure, so the describe thread runs it too. */
 import type { ApiType } from '../config.js';
-import type { SObjectDescribe } from '../salesforce/describe.js';
+import { describedIn, parseBatchAnswer, type Subresult } from '../salesforce/batch-answer.js';
+import type { ReadSubresult, SObjectDescribe } from '../salesforce/describe.js';
 import { buildCatalogEntry, renderEntry } from './catalog.js';
 import { describedExclusionReason } from './exclusions.js';
 import { keyPropertyFor } from './keys.js';
@@ -39,4 +40,21 @@ export function describedObject(
     copySchemas: false,
   });
   return { kind: 'entry', id: entry.tap_stream_id, bytes: encoder.encode(renderEntry(entry)) };
+}
+
+/**
+ * A composite answer as `--discover` reads it: each describe as it goes into the catalog, every other
+ * subresult as sent. Throws, as `parseBatchAnswer` does, on a body that is not an answer.
+ */
+export function readAnswer(
+  body: Buffer,
+  setup: DescribedSetup,
+  customSettings: ReadonlySet<string>,
+): ReadSubresult<DescribedObject>[] {
+  return parseBatchAnswer(body).results.map((subresult) => {
+    const describe = describedIn(subresult);
+    return describe
+      ? { converted: describedObject(describe, setup, customSettings) }
+      : (subresult as Subresult);
+  });
 }

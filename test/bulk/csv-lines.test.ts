@@ -9,7 +9,13 @@ import { prng } from '../../org/util.js';
 import { CsvParser } from '../../src/salesforce/csv.js';
 import type { JsonSchema } from '../../src/singer/catalog.js';
 import { csvConverter } from '../../src/sync/csv-coerce.js';
-import { CsvLineDecoder, compileLinePlan, type LineBatch, plainNumber } from '../../src/sync/csv-lines.js';
+import {
+  CsvLineDecoder,
+  compileLinePlan,
+  type LineBatch,
+  plainNumber,
+  withoutTrailingZeros,
+} from '../../src/sync/csv-lines.js';
 
 const PREFIX = '{"type":"RECORD","stream":"S","time_extracted":"2026-01-01T00:00:00.000Z","record":';
 const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: ['null', type], ...extra });
@@ -126,6 +132,10 @@ const VALUES = [
   '-12.50',
   '37.5295',
   '0.0',
+  '-0.0',
+  '100.000',
+  '5.',
+  '12.0E3',
   '1.0E7',
   '9.999999999E7',
   '0.000001',
@@ -143,6 +153,8 @@ const VALUES = [
   '2024-01-31T00:00:00.000Z',
   '2024-13-45T99:99:99.000Z',
   'Ünïcödé datetime xxxxZ',
+  'Acme Corporation, Global Headquarters',
+  'a value long enough to be scanned and copied four bytes at a time',
   '2024-01-3',
   '2024-01-31T',
   '2024-01-31 and more',
@@ -153,7 +165,8 @@ const VALUES = [
 function randomValue(random: () => number): string {
   if (random() < 0.6) return VALUES[Math.floor(random() * VALUES.length)] as string;
   let value = '';
-  const length = Math.floor(random() * 6);
+  // Long values too, so that quotes, escapes and the end fall at every offset of the word-wise scan.
+  const length = Math.floor(random() * (random() < 0.2 ? 24 : 6));
   for (let k = 0; k < length; k++) value += PIECES[Math.floor(random() * PIECES.length)];
   return value;
 }
@@ -360,5 +373,30 @@ describe('CSV → RECORD lines', () => {
       '123456789012345',
       '12345678.1234567',
     ]);
+  });
+
+  it('copies a number with trailing fraction zeros without them when the shorter text prints back the same', () => {
+    const shortened = (text: string) => {
+      const bytes = Buffer.from(text);
+      const end = withoutTrailingZeros(bytes, 0, bytes.length);
+      return plainNumber(bytes, 0, end) ? text.slice(0, end) : null;
+    };
+    const cases = [
+      '0.0',
+      '100.000',
+      '-12.50',
+      '5.',
+      '7',
+      '100',
+      '-0.0',
+      '0.00000010',
+      '1.0E7',
+      '1234567890123456.0',
+    ];
+    for (const text of cases) {
+      const short = shortened(text);
+      if (short !== null) expect(JSON.stringify(Number(text))).toBe(short);
+    }
+    expect(cases.map(shortened)).toEqual(['0', '100', '-12.5', '5', '7', '100', null, null, null, null]);
   });
 });

@@ -215,6 +215,8 @@ export interface CsvLineDecoderOptions {
 }
 
 const DEFAULT_BATCH_BYTES = 1024 * 1024;
+/** A carried row longer than this is joined with the whole next write at once. */
+const JOIN_LIMIT = 64 * 1024;
 
 /** One reading of one result page. Not reusable: a page read again gets a new decoder. */
 export class CsvLineDecoder implements PageDecoder<LineBatch> {
@@ -250,7 +252,21 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
   }
 
   write(bytes: Buffer): void {
-    this.consume(this.carry ? Buffer.concat([this.carry, bytes]) : bytes, false);
+    // A row cut by the previous write is finished line by line, so that only what it needs is copied, not
+    // the whole write (unless the row is already long: then its many lines would be copied over and over).
+    let from = 0;
+    for (let carry = this.carry; carry; carry = this.carry) {
+      if (carry.length > JOIN_LIMIT) {
+        this.consume(Buffer.concat([carry, bytes.subarray(from)]), false);
+        return;
+      }
+      const lf = bytes.indexOf(LF, from);
+      const to = lf < 0 ? bytes.length : lf + 1;
+      this.consume(Buffer.concat([carry, bytes.subarray(from, to)]), false);
+      from = to;
+      if (from >= bytes.length) return;
+    }
+    this.consume(from === 0 ? bytes : bytes.subarray(from), false);
   }
 
   end(): void {

@@ -251,6 +251,27 @@ describe('CSV → RECORD lines', () => {
     expect(rows).toBeGreaterThan(10_000);
   });
 
+  it('given rows of many lines cut across writes, short and longer than the join limit, then the lines equal the record path', () => {
+    const multiline = (lines: number) =>
+      Array.from({ length: lines }, (_, k) => `line ${k} of a long "quoted" description`).join('\n');
+    const csv = Buffer.from(
+      [
+        '"Id","Description","Name"',
+        '"1","short","a"',
+        `"2","${multiline(40).replaceAll('"', '""')}","b"`,
+        `"3","${multiline(1600).replaceAll('"', '""')}","c"`,
+        '"4","","d"',
+        '',
+      ].join('\n'),
+    );
+    const reference = referenceLines(csv, SCHEMA).lines.join('');
+    for (const size of [3, 100, 4096, 65536]) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < csv.length; at += size) chunks.push(csv.subarray(at, at + size));
+      expect(decode(chunks, { batchBytes: 1 << 20 }).text).toBe(reference);
+    }
+  });
+
   it('given rows already handed out, when the page is read again, then they are skipped', () => {
     const random = prng(7);
     for (let run = 0; run < 300; run++) {

@@ -46,6 +46,8 @@ export interface FloorResult {
   requests: number;
   /** Bytes of Singer-like lines the parse floor produced. */
   outputBytes: number;
+  /** The org's CPU time over the whole floor, ms (set by the harness, which knows the org's process). */
+  orgCpuMs?: number;
 }
 
 function cpuSince(start: NodeJS.CpuUsage): number {

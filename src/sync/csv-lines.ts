@@ -82,7 +82,7 @@ export interface Piece {
   readonly words: Uint32Array;
 }
 
-export function piece(text: string): Piece {
+function piece(text: string): Piece {
   const bytes = Buffer.from(text);
   const words = new Uint32Array(Math.ceil(bytes.length / 4));
   for (let k = 0; k < bytes.length; k++) {
@@ -548,7 +548,7 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
 
   /**
    * Appends a piece a word at a time; the last word may write up to three bytes past it, which `room` covers
-   * and the next write overwrites. Copies this short cost less so than through a native copy call.
+   * and the next write overwrites. Short copies like these cost less this way than through a native copy.
    */
   private put(p: Piece): void {
     this.room(p.length + 3);
@@ -670,7 +670,7 @@ export function plainNumber(buf: Uint8Array, a: number, b: number): boolean {
   return leadingZeros < 6 && b - fracStart - leadingZeros <= 15;
 }
 
-/** True when one of the four bytes of `w` is `"`, `\\` or below 0x20 (exact: bytewise zero tests). */
+/** True when one of the four bytes of `w` is a quote, a backslash or below 0x20 (exact: bytewise zero tests). */
 function specialIn(w: number): boolean {
   const quote = w ^ 0x22222222;
   const backslash = w ^ 0x5c5c5c5c;

@@ -4,6 +4,7 @@ import { ApiError, AuthError, QuotaError, TapError } from '../errors.js';
 import { type Logger, scrub } from '../log.js';
 import { backoffDelay, classifyResponse, classifyThrown } from './classify.js';
 import { type HttpResponse, httpRequest } from './http.js';
+import { parseJsonBytes } from './json-bytes.js';
 
 export interface Session {
   accessToken: string;
@@ -206,7 +207,7 @@ export class SalesforceClient {
 
   /** The parsed JSON body; reading the body is inside the retry, so a body cut short is fetched again. */
   async json<T>(options: RequestOptions): Promise<T> {
-    return this.parsed(options, (body) => JSON.parse(body.toString('utf8')) as T);
+    return this.parsed(options, (body) => parseJsonBytes(body) as T);
   }
 
   /**

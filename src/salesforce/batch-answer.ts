@@ -7,6 +7,7 @@
  */
 
 import type { SObjectDescribe } from './describe.js';
+import { parseJsonBytes } from './json-bytes.js';
 
 export interface BatchAnswer {
   hasErrors: boolean;
@@ -34,7 +35,7 @@ const COMMA = 0x2c;
  * every byte; any other body is parsed whole, and throws if it is not JSON.
  */
 export function parseBatchAnswer(body: Buffer): BatchAnswer {
-  return splitBatchAnswer(body) ?? (JSON.parse(body.toString('utf8')) as BatchAnswer);
+  return splitBatchAnswer(body) ?? (parseJsonBytes(body) as BatchAnswer);
 }
 
 /** The answer parsed by subresult, or null when the body is not a compact answer split that way. */
@@ -56,7 +57,7 @@ export function splitBatchAnswer(body: Buffer): BatchAnswer | null {
     const pieceEnd = next - 1;
     if (next <= end && body[pieceEnd] !== COMMA) return null;
     try {
-      results.push(JSON.parse(body.toString('utf8', start, pieceEnd)));
+      results.push(parseJsonBytes(body.subarray(start, pieceEnd)));
     } catch {
       return null;
     }

@@ -39,7 +39,15 @@ function decoded(value: unknown): unknown {
   }
   if (!renamed) return object;
   // A key with non-ASCII characters: the object is rebuilt so that its keys keep their order.
+  // Defined, not assigned, as JSON.parse does: a `__proto__` key stays a key.
   const rebuilt: Record<string, unknown> = {};
-  for (const key in object) rebuilt[text(key)] = object[key];
+  for (const key in object) {
+    Object.defineProperty(rebuilt, text(key), {
+      value: object[key],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
   return rebuilt;
 }

@@ -78,6 +78,10 @@ describe('parseJsonBytes', () => {
   it('decodes non-ASCII keys and values at any depth, and fails on what is not JSON', () => {
     const value = { Nom_é: ['Zürich', { clé: '日本 😀', n: 1 }], plain: 'ascii' };
     expect(JSON.stringify(parseJsonBytes(Buffer.from(JSON.stringify(value))))).toBe(JSON.stringify(value));
+    const proto = '{"clé":1,"__proto__":{"x":"é"}}';
+    const parsed = parseJsonBytes(Buffer.from(proto)) as Record<string, unknown>;
+    expect(JSON.stringify(parsed)).toBe(JSON.stringify(JSON.parse(proto)));
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
     expect(() => parseJsonBytes(Buffer.from('{"a":"é"'))).toThrow(SyntaxError);
     expect(() => parseJsonBytes(Buffer.from('{"a":1'))).toThrow(SyntaxError);
   });

@@ -265,8 +265,10 @@ async function sync(
   }
 }
 
-/** Writes to stdout and waits until it is handed to the OS; a closed reader is an 'output' error. */
-/** Writes `data` (or its pieces, in order and in one go) to stdout; resolves once the last piece is out. */
+/**
+ * Writes `data` (or its pieces, in order and in one go) to stdout; resolves once the last piece is handed to
+ * the OS. A closed reader is an 'output' error.
+ */
 function writeStdout(data: string | Buffer | readonly Buffer[]): Promise<void> {
   const parts = typeof data === 'string' || Buffer.isBuffer(data) ? [data] : data;
   return new Promise((resolve, reject) => {

@@ -85,8 +85,6 @@ export interface DescribeOptions<C = never> {
   onConverted?: (converted: C) => void;
 }
 
-/** A subresult as Salesforce sent it. */
-
 /** A subresult as an `AnswerReader` gives it back: as sent, or, for a describe, what the reader made of it. */
 export type ReadSubresult<C> = Subresult | { converted: C };
 

@@ -16,6 +16,7 @@ import {
   plainNumber,
   withoutTrailingZeros,
 } from '../../src/sync/csv-lines.js';
+import { piecesText } from '../helpers/random.js';
 
 const PREFIX = '{"type":"RECORD","stream":"S","time_extracted":"2026-01-01T00:00:00.000Z","record":';
 const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: ['null', type], ...extra });
@@ -164,11 +165,8 @@ const VALUES = [
 
 function randomValue(random: () => number): string {
   if (random() < 0.6) return VALUES[Math.floor(random() * VALUES.length)] as string;
-  let value = '';
   // Long values too, so that quotes, escapes and the end fall at every offset of the word-wise scan.
-  const length = Math.floor(random() * (random() < 0.2 ? 24 : 6));
-  for (let k = 0; k < length; k++) value += PIECES[Math.floor(random() * PIECES.length)];
-  return value;
+  return piecesText(random, PIECES, random() < 0.2 ? 24 : 6);
 }
 
 /** One field as Salesforce or a sloppier writer might put it. */

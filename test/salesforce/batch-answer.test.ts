@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { prng } from '../../org/util.js';
 import { parseBatchAnswer, splitBatchAnswer } from '../../src/salesforce/batch-answer.js';
+import { piecesText } from '../helpers/random.js';
 
 const PIECES = [
   'a',
@@ -23,10 +24,7 @@ const PIECES = [
 ];
 
 function text(random: () => number): string {
-  let s = '';
-  const n = Math.floor(random() * 5);
-  for (let i = 0; i < n; i++) s += PIECES[Math.floor(random() * PIECES.length)];
-  return s;
+  return piecesText(random, PIECES, 5);
 }
 
 function subresult(random: () => number, i: number): unknown {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { prng } from '../../org/util.js';
 import { parseJsonBytes } from '../../src/salesforce/json-bytes.js';
+import { piecesText } from '../helpers/random.js';
 
 const PIECES = [
   'a',
@@ -26,10 +27,7 @@ const PIECES = [
 ];
 
 function randomText(random: () => number): string {
-  let text = '';
-  const length = Math.floor(random() * 8);
-  for (let k = 0; k < length; k++) text += PIECES[Math.floor(random() * PIECES.length)];
-  return text;
+  return piecesText(random, PIECES, 8);
 }
 
 function randomValue(random: () => number, depth: number): unknown {

@@ -10,6 +10,7 @@ import type { JsonSchema } from '../../src/singer/catalog.js';
 import { RECORD_SUFFIX } from '../../src/singer/messages.js';
 import { compileCoercer } from '../../src/sync/coerce.js';
 import { compilePageLines } from '../../src/sync/page-lines.js';
+import { piecesText } from '../helpers/random.js';
 
 const PREFIX = '{"type":"RECORD","stream":"S","time_extracted":"2026-01-01T00:00:00.000Z","record":';
 const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: ['null', type], ...extra });
@@ -31,10 +32,7 @@ const FIELDS = Object.keys(SCHEMA.properties ?? {});
 const PIECES = ['a', 'Z', ' ', ',', 'é', 'Zürich', '日本語', '😀', '"', '\\', '\n', '\t', '\u0001', 'ÿ', 'Ā'];
 
 function text(random: () => number): string {
-  let s = '';
-  const n = Math.floor(random() * 6);
-  for (let i = 0; i < n; i++) s += PIECES[Math.floor(random() * PIECES.length)];
-  return s;
+  return piecesText(random, PIECES, 6);
 }
 
 /** JSON with non-ASCII either raw or as `\u` escapes, as servers may write it. */

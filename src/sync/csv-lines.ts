@@ -20,6 +20,7 @@ import { noRecordsHeader, parseCsv } from '../salesforce/csv.js';
 import type { JsonSchema } from '../singer/catalog.js';
 import type { Normaliser } from './coerce.js';
 import { csvConverter } from './csv-coerce.js';
+import { Stop, WasmLines, wasmLines } from './csv-lines-wasm.js';
 
 /** Encoded RECORD lines of one stretch of a result page. */
 export interface LineBatch {
@@ -212,6 +213,8 @@ export interface CsvLineDecoderOptions {
   /** A batch is handed out once it holds this many bytes. */
   batchBytes?: number;
   buffers?: LineBuffers;
+  /** Whether the common rows go through WebAssembly (csv-lines-wasm.ts); false: all in JavaScript. */
+  wasm?: boolean;
 }
 
 const DEFAULT_BATCH_BYTES = 1024 * 1024;
@@ -231,6 +234,7 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
   private carry: Buffer | null = null;
   private ended = false;
   private readonly buffers: LineBuffers;
+  private readonly wasm: WasmLines | null;
   /** The batch being filled; EMPTY until its first row. */
   private out: Buffer = EMPTY;
   /** Views of `out` and of the input being converted, for the word-wise copies. */
@@ -249,6 +253,7 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
     this.prefix = piece(options.prefix());
     this.buffers = options.buffers ?? NEW_BUFFERS;
+    this.wasm = options.wasm === false ? null : wasmLines();
   }
 
   write(bytes: Buffer): void {
@@ -325,14 +330,53 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
     if (done < work.length || tail.length > 0) this.carry = Buffer.concat([work.subarray(done), tail]);
   }
 
-  /** Converts the complete rows of `buf`; returns where the first incomplete row starts. */
+  /**
+   * Converts the complete rows of `buf`; returns where the first incomplete row starts. WebAssembly converts
+   * the rows it can; each row it hands back, and the rows of a reading's `skip`, go through `convertRows`.
+   */
   private convert(buf: Buffer, final: boolean): number {
+    const plan = this.plan;
+    const wasm =
+      plan !== null && !this.dropRows && this.wasm && WasmLines.suits(plan, this.cap) ? this.wasm : null;
+    if (plan === null || wasm === null) return this.convertRows(buf, 0, final, Number.POSITIVE_INFINITY);
+    wasm.load(plan, this.prefix, buf, this.batchBytes + BATCH_HEADROOM);
+    let i = 0;
+    while (i < buf.length) {
+      if (this.rows >= this.skip) {
+        const run = wasm.run(i, this.batchBytes - this.used, this.prefix, this.cap);
+        if (run.rows > 0) {
+          this.room(run.lines.length);
+          this.out.set(run.lines, this.used);
+          this.used += run.lines.length;
+          this.rows += run.rows;
+          this.count += run.rows;
+          if (run.highest !== null && (this.highest === null || run.highest > this.highest)) {
+            this.highest = run.highest;
+          }
+        }
+        i = run.at;
+        if (run.stop === Stop.Full) {
+          if (this.used >= this.batchBytes) this.seal();
+          continue;
+        }
+        if (run.stop === Stop.Done) break;
+      }
+      const next = this.convertRows(buf, i, final, this.rows < this.skip ? this.skip - this.rows : 1);
+      if (next === i) break;
+      i = next;
+    }
+    return i;
+  }
+
+  /** Converts up to `maxRows` complete rows of `buf` from `from` on; returns where it stopped. */
+  private convertRows(buf: Buffer, from: number, final: boolean, maxRows: number): number {
     const plan = this.plan;
     const to = buf.length;
     const input = new DataView(buf.buffer, buf.byteOffset, buf.length);
     this.input = input;
-    let i = 0;
-    while (i < to) {
+    let i = from;
+    let converted = 0;
+    while (i < to && converted < maxRows) {
       const rowStart = i;
       const rowUsed = this.used;
       if (!this.dropRows) this.put(this.prefix);
@@ -436,6 +480,7 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
         break;
       }
       this.rows++;
+      converted++;
       if (this.dropRows || plan === null) continue;
       for (const index of plan.emitted) {
         if (index >= column) this.put(plan.nulls[index] as Piece);

@@ -72,7 +72,13 @@ function referenceLines(
 
 function decode(
   chunks: Buffer[],
-  options: { skip?: number; cap?: string | null; batchBytes?: number; key?: string | null } = {},
+  options: {
+    skip?: number;
+    cap?: string | null;
+    batchBytes?: number;
+    key?: string | null;
+    wasm?: boolean;
+  } = {},
 ): { text: string; batches: LineBatch[]; rows: number } {
   const decoder = new CsvLineDecoder({
     plan: (header) => compileLinePlan(header, SCHEMA, options.key ?? null),
@@ -80,6 +86,7 @@ function decode(
     skip: options.skip ?? 0,
     cap: options.cap ?? null,
     batchBytes: options.batchBytes ?? 300,
+    wasm: options.wasm ?? true,
   });
   const batches: LineBatch[] = [];
   const drain = () => {
@@ -218,36 +225,45 @@ function randomChunks(bytes: Buffer, random: () => number): Buffer[] {
   return chunks;
 }
 
+/** The decoder converts in WebAssembly, handing rows back to its JavaScript loop, or in JavaScript alone. */
+const ENGINES = [
+  ['WebAssembly', true],
+  ['JavaScript', false],
+] as const;
+
 describe('CSV → RECORD lines', () => {
-  it('given random CSV in random chunks, then the lines equal the record path, byte for byte', () => {
-    const random = prng(20261128);
-    let rows = 0;
-    for (let run = 0; run < 3000; run++) {
-      const csv = randomCsv(random);
-      let reference: ReturnType<typeof referenceLines>;
-      try {
-        reference = referenceLines(csv, SCHEMA);
-      } catch {
-        // A quoted field that never closes: both paths must refuse it.
-        expect(() => decode(randomChunks(csv, random))).toThrow(/never closes/);
-        continue;
+  it.each(ENGINES)(
+    'given random CSV in random chunks, then the lines (%s) equal the record path, byte for byte',
+    (_, wasm) => {
+      const random = prng(20261128);
+      let rows = 0;
+      for (let run = 0; run < 3000; run++) {
+        const csv = randomCsv(random);
+        let reference: ReturnType<typeof referenceLines>;
+        try {
+          reference = referenceLines(csv, SCHEMA);
+        } catch {
+          // A quoted field that never closes: both paths must refuse it.
+          expect(() => decode(randomChunks(csv, random), { wasm })).toThrow(/never closes/);
+          continue;
+        }
+        const got = decode(randomChunks(csv, random), { wasm });
+        if (got.text !== reference.lines.join('')) {
+          expect({ csv: csv.toString('utf8'), lines: got.text.split('\n') }).toEqual({
+            csv: csv.toString('utf8'),
+            lines: reference.lines.join('').split('\n'),
+          });
+        }
+        expect(got.rows).toBe(reference.lines.length);
+        expect(got.batches.reduce((n, b) => n + b.count, 0)).toBe(reference.lines.length);
+        for (const batch of got.batches) {
+          expect(batch.lines.toString('utf8').split('\n').length - 1).toBe(batch.count);
+        }
+        rows += reference.lines.length;
       }
-      const got = decode(randomChunks(csv, random));
-      if (got.text !== reference.lines.join('')) {
-        expect({ csv: csv.toString('utf8'), lines: got.text.split('\n') }).toEqual({
-          csv: csv.toString('utf8'),
-          lines: reference.lines.join('').split('\n'),
-        });
-      }
-      expect(got.rows).toBe(reference.lines.length);
-      expect(got.batches.reduce((n, b) => n + b.count, 0)).toBe(reference.lines.length);
-      for (const batch of got.batches) {
-        expect(batch.lines.toString('utf8').split('\n').length - 1).toBe(batch.count);
-      }
-      rows += reference.lines.length;
-    }
-    expect(rows).toBeGreaterThan(10_000);
-  });
+      expect(rows).toBeGreaterThan(10_000);
+    },
+  );
 
   it('given rows of many lines cut across writes, short and longer than the join limit, then the lines equal the record path', () => {
     const multiline = (lines: number) =>
@@ -270,22 +286,25 @@ describe('CSV → RECORD lines', () => {
     }
   });
 
-  it('given rows already handed out, when the page is read again, then they are skipped', () => {
-    const random = prng(7);
-    for (let run = 0; run < 300; run++) {
-      const csv = randomCsv(random);
-      let reference: string[];
-      try {
-        reference = referenceLines(csv, SCHEMA).lines;
-      } catch {
-        continue;
+  it.each(ENGINES)(
+    'given rows already handed out, when the page is read again, then they are skipped (%s)',
+    (_, wasm) => {
+      const random = prng(7);
+      for (let run = 0; run < 300; run++) {
+        const csv = randomCsv(random);
+        let reference: string[];
+        try {
+          reference = referenceLines(csv, SCHEMA).lines;
+        } catch {
+          continue;
+        }
+        const skip = Math.floor(random() * (reference.length + 2));
+        const got = decode(randomChunks(csv, random), { skip, wasm });
+        expect(got.text).toBe(reference.slice(skip).join(''));
+        expect(got.rows).toBe(reference.length);
       }
-      const skip = Math.floor(random() * (reference.length + 2));
-      const got = decode(randomChunks(csv, random), { skip });
-      expect(got.text).toBe(reference.slice(skip).join(''));
-      expect(got.rows).toBe(reference.length);
-    }
-  });
+    },
+  );
 
   it('given a replication key, then each batch reports its highest value not past the cap', () => {
     const random = prng(99);
@@ -308,14 +327,19 @@ describe('CSV → RECORD lines', () => {
     }
   });
 
-  it.each([
-    ['Modified', '2024-06-01T00:00:00.000Z'],
-    ['Modified', null],
-    ['Day', '2024-01-31'],
-    ['Name', 'Ünï'],
-  ])(
-    'given random CSV keyed on %s (cap %s), then each batch reports the highest of its records',
-    (key, cap) => {
+  it.each(
+    (
+      [
+        ['Modified', '2024-06-01T00:00:00.000Z'],
+        ['Modified', null],
+        ['Day', '2024-01-31'],
+        ['Name', 'Ünï'],
+        ['Name', 'M'],
+      ] as const
+    ).flatMap(([key, cap]) => ENGINES.map(([engine, wasm]) => [key, cap, engine, wasm] as const)),
+  )(
+    'given random CSV keyed on %s (cap %s), then each batch reports the highest of its records (%s)',
+    (key, cap, _, wasm) => {
       const random = prng(key.length * 31 + (cap?.length ?? 0));
       let keyed = 0;
       for (let run = 0; run < 1500; run++) {
@@ -326,7 +350,7 @@ describe('CSV → RECORD lines', () => {
         } catch {
           continue;
         }
-        const { batches } = decode(randomChunks(csv, random), { key, cap, batchBytes: 200 });
+        const { batches } = decode(randomChunks(csv, random), { key, cap, batchBytes: 200, wasm });
         let at = 0;
         for (const batch of batches) {
           const values = reference.records

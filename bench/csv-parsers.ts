@@ -1,8 +1,8 @@
 /*
  * CSV parser benchmark on the simulated org's Account result CSV (every field quoted, values with commas,
- * quotes, newlines and emoji, as Bulk 2.0 sends them). The last two candidates go all the way to RECORD
- * lines: `records` is the record-object path (own parser, converters, JSON.stringify, UTF-8 encode) and
- * `lines` the byte-to-byte path the Bulk runner uses.
+ * quotes, newlines and emoji, as Bulk 2.0 sends them). The last three candidates go all the way to RECORD
+ * lines: `records` is the record-object path (own parser, converters, JSON.stringify, UTF-8 encode), `lines`
+ * the byte-to-byte path the Bulk runner uses and `lines-js` that path without its WebAssembly half.
  *
  *   npm run build && node_modules/.bin/node dist/bench/csv-parsers.js [rows=200000]   (KEEP=1 keeps the CSV)
  *
@@ -26,7 +26,7 @@ import type { JsonSchema } from '../src/singer/catalog.js';
 import { csvConverter } from '../src/sync/csv-coerce.js';
 import { CsvLineDecoder, compileLinePlan } from '../src/sync/csv-lines.js';
 
-const CANDIDATES = ['own', 'csv-parse', 'papaparse', 'udsv', 'records', 'lines'] as const;
+const CANDIDATES = ['own', 'csv-parse', 'papaparse', 'udsv', 'records', 'lines-js', 'lines'] as const;
 type Candidate = (typeof CANDIDATES)[number];
 
 interface Result {
@@ -123,12 +123,16 @@ async function runRecords(path: string): Promise<number> {
   return rows;
 }
 
-/** The sync path: CSV bytes straight to RECORD line bytes (`src/sync/csv-lines.ts`). */
-async function runLines(path: string): Promise<number> {
+/**
+ * The sync path: CSV bytes straight to RECORD line bytes (`src/sync/csv-lines.ts`), in WebAssembly with
+ * rows handed back to JavaScript (`lines`), or in its JavaScript loop alone (`lines-js`).
+ */
+async function runLines(path: string, wasm: boolean): Promise<number> {
   const schema = accountSchema();
   const decoder = new CsvLineDecoder({
     plan: (header) => compileLinePlan(header, schema, 'SystemModstamp'),
     prefix: () => PREFIX,
+    wasm,
   });
   let rows = 1;
   const drain = () => {
@@ -193,7 +197,8 @@ async function runCandidate(candidate: Candidate, path: string): Promise<Result>
     papaparse: runPapa,
     udsv: runUdsv,
     records: runRecords,
-    lines: runLines,
+    'lines-js': (file: string) => runLines(file, false),
+    lines: (file: string) => runLines(file, true),
   }[candidate];
   const rows = await run(path);
   const ms = performance.now() - started;

@@ -21,6 +21,16 @@ import {
 type Row = Record<string, unknown>;
 type State = { bookmarks: Record<string, Row>; currently_syncing: string | null };
 
+/** RECORD and STATE messages without what differs between runs (time, job id, signpost). */
+const masked = (messages: Message[]) =>
+  messages
+    .filter((m) => m.type === 'RECORD' || m.type === 'STATE')
+    .map((m) =>
+      JSON.stringify(m)
+        .replace(/"time_extracted":"[^"]*"/, '')
+        .replace(/"(jobId|signpost)":"[^"]*"/g, ''),
+    );
+
 const BULK = { api_type: 'BULK' };
 
 function byId(rows: Iterable<Row>): Map<string, Row> {
@@ -115,16 +125,13 @@ describe('Bulk 2.0 against the simulated org', () => {
       syncFiles(org, catalog, { ...BULK, bulk_max_records: 500, threshold: 100, bulk_line_worker: false }),
     );
     expect(mainThread.code, mainThread.stderr).toBe(0);
-    // The job id and the run's signpost differ between runs; the rows and bookmarks must not.
-    const masked = (messages: Message[]) =>
-      messages
-        .filter((m) => m.type === 'RECORD' || m.type === 'STATE')
-        .map((m) =>
-          JSON.stringify(m)
-            .replace(/"time_extracted":"[^"]*"/, '')
-            .replace(/"(jobId|signpost)":"[^"]*"/g, ''),
-        );
     expect(masked(mainThread.messages)).toEqual(masked(bulk));
+  });
+
+  it('where WebAssembly cannot run (node --jitless), rows are converted in JavaScript, the same records and STATE', async () => {
+    const jitless = await sync(bulkFiles, undefined, { env: { NODE_OPTIONS: '--jitless' } });
+    expect(jitless.code, jitless.stderr).toBe(0);
+    expect(masked(jitless.messages)).toEqual(masked(bulk));
   });
 
   it('an incremental run after the org moves on returns exactly the changed, inserted and deleted rows', async () => {

@@ -2,8 +2,9 @@
  * The common rows of Bulk CSV → RECORD line bytes, in WebAssembly (compiled by AssemblyScript into
  * src/generated/csv-lines-wasm.ts: `npm run generate`). Same grammar and same output as the JavaScript loop of
  * src/sync/csv-lines.ts, which hands a page's bytes here and takes back every row this code does not convert:
- * a row with a value that needs a converter, a stray quote, a short or long row, the end of the input, or one
- * that outgrows the output. Sixteen bytes at a time is what makes it several times faster than the loop.
+ * text after a closing quote, a short or long row, the end of the input, a row that outgrows the output, or a
+ * replication-key value that needs its converter. Any other value that needs one goes to the caller's
+ * `convertValue` on its own. Sixteen bytes at a time is what makes it several times faster than the loop.
  *
  * Memory is laid out by the caller (csv-lines-wasm.ts); nothing here allocates. Loads and stores may run up to
  * 16 bytes past the end of the input, the output and each piece: the caller leaves room there.

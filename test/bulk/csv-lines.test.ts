@@ -265,6 +265,31 @@ describe('CSV → RECORD lines', () => {
     },
   );
 
+  it('given random CSV written whole, then both engines hand out the same batches, split at the same rows', () => {
+    const random = prng(29);
+    let batches = 0;
+    for (let run = 0; run < 2000; run++) {
+      const csv = randomCsv(random);
+      const options = {
+        key: 'Modified',
+        cap: '2024-06-01T00:00:00.000Z',
+        batchBytes: 1 + Math.floor(random() * 600),
+      };
+      let js: ReturnType<typeof decode>;
+      try {
+        js = decode([csv], { ...options, wasm: false });
+      } catch {
+        continue;
+      }
+      const wasm = decode([csv], { ...options, wasm: true });
+      const shape = (got: ReturnType<typeof decode>) =>
+        got.batches.map((b) => ({ lines: b.lines.toString('utf8'), count: b.count, highest: b.highest }));
+      expect(shape(wasm)).toEqual(shape(js));
+      batches += js.batches.length;
+    }
+    expect(batches).toBeGreaterThan(3000);
+  });
+
   it('given rows of many lines cut across writes, short and longer than the join limit, then the lines equal the record path', () => {
     const multiline = (lines: number) =>
       Array.from({ length: lines }, (_, k) => `line ${k} of a long "quoted" description`).join('\n');

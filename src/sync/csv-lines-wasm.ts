@@ -4,7 +4,7 @@
  * what it wrote. One instance per thread, shared by the decoders of that thread (they run one at a time).
  */
 import { CSV_LINES_WASM } from '../generated/csv-lines-wasm.js';
-import type { LinePlan, Piece } from './csv-lines.js';
+import type { LinePlan } from './csv-lines.js';
 
 /** How a run ends: the input is converted, the output passed its limit, or a row is handed back. */
 export enum Stop {
@@ -64,7 +64,7 @@ export class WasmLines {
   private closing = 0;
   private prefix = 0;
   private prefixRoom = 0;
-  private loadedPrefix: Piece | null = null;
+  private loadedPrefix: Buffer | null = null;
   private input = 0;
   private inputRoom = 0;
   private inputLength = 0;
@@ -92,7 +92,7 @@ export class WasmLines {
   }
 
   /** Copies `input` in, laid out for `plan`, with room for `outputBytes` of lines (and a row's headroom). */
-  load(plan: LinePlan, prefix: Piece, input: Uint8Array, outputBytes: number): void {
+  load(plan: LinePlan, prefix: Buffer, input: Uint8Array, outputBytes: number): void {
     if (
       plan !== this.plan ||
       prefix.length > this.prefixRoom ||
@@ -109,7 +109,7 @@ export class WasmLines {
    * Converts from input offset `from` on until the input ends, the lines reach `limit` bytes after a row, or a
    * row must be converted by the caller. `cap` bounds the replication-key values counted in `highest`.
    */
-  run(from: number, limit: number, prefix: Piece, cap: string | null): Run {
+  run(from: number, limit: number, prefix: Buffer, cap: string | null): Run {
     if (prefix !== this.loadedPrefix) this.writePrefix(prefix);
     const view = this.words;
     view[HIGHEST >> 2] = 0;
@@ -148,12 +148,12 @@ export class WasmLines {
   }
 
   /** Plan entries, then the key pieces, the line end, the prefix, the input and the output. */
-  private layOut(plan: LinePlan, prefix: Piece, inputBytes: number, outputBytes: number): void {
+  private layOut(plan: LinePlan, prefix: Buffer, inputBytes: number, outputBytes: number): void {
     const columns = plan.kinds.length;
     let at = PLAN + columns * 16;
     const entries: number[][] = [];
-    const pieces: [Piece, number][] = [];
-    const place = (piece: Piece): number => {
+    const pieces: [Buffer, number][] = [];
+    const place = (piece: Buffer): number => {
       const where = at;
       pieces.push([piece, where]);
       at += align(piece.length + SLACK, 16);
@@ -201,7 +201,7 @@ export class WasmLines {
       view.setUint32(entry + 4, open as number, true);
       view.setUint32(entry + 8, nul as number, true);
     });
-    for (const [piece, where] of pieces) this.words.set(piece.words, where >> 2);
+    for (const [piece, where] of pieces) this.bytes.set(piece, where);
     this.plan = plan;
     this.columns = columns;
     this.loadedPrefix = null;
@@ -223,9 +223,9 @@ export class WasmLines {
     return o + this.bytes.write(json, o);
   }
 
-  private writePrefix(prefix: Piece): void {
+  private writePrefix(prefix: Buffer): void {
     if (prefix.length > this.prefixRoom) throw new Error('csv-lines.wasm: the line head outgrew its room');
-    this.words.set(prefix.words, this.prefix >> 2);
+    this.bytes.set(prefix, this.prefix);
     this.loadedPrefix = prefix;
   }
 }

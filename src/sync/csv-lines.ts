@@ -65,34 +65,16 @@ enum Kind {
 export interface LinePlan {
   readonly kinds: Kind[];
   /** Per column: `{"Name":` for the first emitted column, `,"Name":` for the others. */
-  readonly keys: (Piece | null)[];
+  readonly keys: (Buffer | null)[];
   /** The key with the value's opening quote, `,"Name":"`, and the key of an empty value, `,"Name":null`. */
-  readonly opens: (Piece | null)[];
-  readonly nulls: (Piece | null)[];
+  readonly opens: (Buffer | null)[];
+  readonly nulls: (Buffer | null)[];
   readonly converters: (Normaliser | null)[];
   /** Header index of the replication key, or -1. */
   readonly keyColumn: number;
   /** Emitted columns (for the nulls of a short row). */
   readonly emitted: number[];
-  readonly closing: Piece;
-}
-
-/**
- * A constant stretch of output (a key, a key with `null`, a line's head or end) as little-endian 32-bit
- * words, copied four bytes a store: the keys alone are over half of a line's bytes.
- */
-export interface Piece {
-  readonly length: number;
-  readonly words: Uint32Array;
-}
-
-function piece(text: string): Piece {
-  const bytes = Buffer.from(text);
-  const words = new Uint32Array(Math.ceil(bytes.length / 4));
-  for (let k = 0; k < bytes.length; k++) {
-    words[k >> 2] = ((words[k >> 2] as number) | ((bytes[k] as number) << ((k & 3) * 8))) >>> 0;
-  }
-  return { length: bytes.length, words };
+  readonly closing: Buffer;
 }
 
 function kindOf(schema: JsonSchema): Kind {
@@ -117,9 +99,9 @@ export function compileLinePlan(
 ): LinePlan {
   const properties = schema.properties ?? {};
   const kinds: Kind[] = [];
-  const keys: (Piece | null)[] = [];
-  const opens: (Piece | null)[] = [];
-  const nulls: (Piece | null)[] = [];
+  const keys: (Buffer | null)[] = [];
+  const opens: (Buffer | null)[] = [];
+  const nulls: (Buffer | null)[] = [];
   const converters: (Normaliser | null)[] = [];
   const emitted: number[] = [];
   header.forEach((name, index) => {
@@ -135,9 +117,9 @@ export function compileLinePlan(
     }
     kinds.push(kindOf(property));
     const key = `${emitted.length === 0 ? '{' : ','}${JSON.stringify(name)}:`;
-    keys.push(piece(key));
-    opens.push(piece(`${key}"`));
-    nulls.push(piece(`${key}null`));
+    keys.push(Buffer.from(key));
+    opens.push(Buffer.from(`${key}"`));
+    nulls.push(Buffer.from(`${key}null`));
     converters.push(csvConverter(property));
     emitted.push(index);
   });
@@ -150,7 +132,7 @@ export function compileLinePlan(
     converters,
     keyColumn: keyColumn >= 0 && kinds[keyColumn] !== Kind.Skip ? keyColumn : -1,
     emitted,
-    closing: piece(emitted.length === 0 ? '{}}\n' : '}}\n'),
+    closing: Buffer.from(emitted.length === 0 ? '{}}\n' : '}}\n'),
   };
 }
 
@@ -240,13 +222,10 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
   private readonly wasm: WasmLines | null;
   /** The batch being filled; EMPTY until its first row. */
   private out: Buffer = EMPTY;
-  /** Views of `out` and of the input being converted, for the word-wise copies. */
-  private view: DataView<ArrayBufferLike> = new DataView(EMPTY.buffer, EMPTY.byteOffset, 0);
-  private input: DataView<ArrayBufferLike> = this.view;
   private used = 0;
   private count = 0;
   private highest: string | null = null;
-  private prefix: Piece;
+  private prefix: Buffer;
   private readonly ready: LineBatch[] = [];
 
   constructor(options: CsvLineDecoderOptions) {
@@ -254,7 +233,7 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
     this.skip = options.skip ?? 0;
     this.cap = options.cap ?? null;
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
-    this.prefix = piece(options.prefix());
+    this.prefix = Buffer.from(options.prefix());
     this.buffers = options.buffers ?? NEW_BUFFERS;
     this.wasm = options.wasm === false ? null : wasmLines();
   }
@@ -297,7 +276,7 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
 
   private giveBackOut(): void {
     if (this.out !== EMPTY) this.buffers.drop(this.out);
-    this.setOut(EMPTY);
+    this.out = EMPTY;
     this.used = 0;
   }
 
@@ -375,8 +354,6 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
   private convertRows(buf: Buffer, from: number, final: boolean, maxRows: number): number {
     const plan = this.plan;
     const to = buf.length;
-    const input = new DataView(buf.buffer, buf.byteOffset, buf.length);
-    this.input = input;
     let i = from;
     let converted = 0;
     while (i < to && converted < maxRows) {
@@ -393,11 +370,6 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
         if (i < to && buf[i] === QUOTE) {
           let k = i + 1;
           for (;;) {
-            // Four bytes at a time while none is a quote, a backslash or a control character.
-            if (k + 4 <= to && !specialIn(input.getUint32(k, true))) {
-              k += 4;
-              continue;
-            }
             if (k >= to) {
               if (!final) return this.incomplete(rowStart, rowUsed);
               throw new TapError('data', `CSV: a quoted field never closes (row ${this.rows + 2})`);
@@ -453,12 +425,12 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
             (kind === Kind.Text || (kind === Kind.Datetime && bulkDatetime(buf, a, b)))
           ) {
             // The common cases, inline: `,"Key":"bytes"`.
-            this.put(plan.opens[column] as Piece);
+            this.put(plan.opens[column] as Buffer);
             this.room(b - a + 1);
             this.copy(buf, a, b);
             this.out[this.used++] = QUOTE;
           } else if (a === b && (flags & STRAY) === 0) {
-            if (kind !== Kind.Skip) this.put(plan.nulls[column] as Piece);
+            if (kind !== Kind.Skip) this.put(plan.nulls[column] as Buffer);
           } else {
             this.field(plan, column, buf, a, b, flags, end, strayEnd);
           }
@@ -486,7 +458,7 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
       converted++;
       if (this.dropRows || plan === null) continue;
       for (const index of plan.emitted) {
-        if (index >= column) this.put(plan.nulls[index] as Piece);
+        if (index >= column) this.put(plan.nulls[index] as Buffer);
       }
       this.put(plan.closing);
       if (this.rows <= this.skip) {
@@ -528,7 +500,7 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
   ): void {
     const kind = plan.kinds[column] as Kind;
     if (kind === Kind.Skip) return;
-    this.put(plan.keys[column] as Piece);
+    this.put(plan.keys[column] as Buffer);
     const isKey = column === plan.keyColumn;
     if ((flags & ESCAPED) === 0 && verbatim(kind, buf, a, b)) {
       const quoted = kind !== Kind.Number && kind !== Kind.Boolean;
@@ -538,15 +510,6 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
       if (quoted) this.out[this.used++] = QUOTE;
       if (isKey) this.pendingKey = buf.toString('utf8', a, b);
       return;
-    }
-    if ((flags & ESCAPED) === 0 && kind === Kind.Number && !isKey) {
-      // `12.50`, `0.0`: the same number as `12.5`, `0`, which print back unchanged.
-      const shorter = withoutTrailingZeros(buf, a, b);
-      if (shorter < b && plainNumber(buf, a, shorter)) {
-        this.room(shorter - a);
-        this.copy(buf, a, shorter);
-        return;
-      }
     }
     if (kind === Kind.Text && (flags & STRAY) === 0 && !isKey) {
       this.escapedText(buf, a, b, (flags & UNQUOTED) === 0);
@@ -594,28 +557,17 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
     this.used = used;
   }
 
-  /**
-   * Appends a piece a word at a time; the last word may write up to three bytes past it, which `room` covers
-   * and the next write overwrites. Short copies like these cost less this way than through a native copy.
-   */
-  private put(p: Piece): void {
-    this.room(p.length + 3);
-    const view = this.view;
-    const words = p.words;
-    let at = this.used;
-    for (let j = 0; j < words.length; j++, at += 4) view.setUint32(at, words[j] as number, true);
-    this.used += p.length;
+  /** Appends a key, `null`, a line's head or end; byte by byte, which costs less than a native copy this short. */
+  private put(bytes: Buffer): void {
+    this.room(bytes.length);
+    this.copy(bytes, 0, bytes.length);
   }
 
-  /** Appends `buf[a, b)` of the input being converted, a word at a time; `room` has been made for it. */
+  /** Appends `buf[a, b)`; `room` has been made for it. */
   private copy(buf: Buffer, a: number, b: number): void {
-    const from = this.input;
-    const view = this.view;
     const out = this.out;
     let used = this.used;
-    let k = a;
-    for (; k + 4 <= b; k += 4, used += 4) view.setUint32(used, from.getUint32(k, true), true);
-    for (; k < b; k++) out[used++] = buf[k] as number;
+    for (let k = a; k < b; k++) out[used++] = buf[k] as number;
     this.used = used;
   }
 
@@ -629,20 +581,15 @@ export class CsvLineDecoder implements PageDecoder<LineBatch> {
     );
     this.out.copy(next, 0, 0, this.used);
     if (this.out !== EMPTY) this.buffers.drop(this.out);
-    this.setOut(next);
-  }
-
-  private setOut(buffer: Buffer): void {
-    this.out = buffer;
-    this.view = new DataView(buffer.buffer, buffer.byteOffset, buffer.length);
+    this.out = next;
   }
 
   /** Hands out the rows converted so far as a batch and starts the next one. */
   private seal(): void {
     if (this.count > 0) {
       this.ready.push({ lines: this.out.subarray(0, this.used), count: this.count, highest: this.highest });
-      this.setOut(EMPTY);
-      this.prefix = piece(this.options.prefix());
+      this.out = EMPTY;
+      this.prefix = Buffer.from(this.options.prefix());
     }
     this.used = 0;
     this.count = 0;
@@ -716,25 +663,6 @@ export function plainNumber(buf: Uint8Array, a: number, b: number): boolean {
   let leadingZeros = 0;
   while (buf[fracStart + leadingZeros] === DIGIT_0) leadingZeros++;
   return leadingZeros < 6 && b - fracStart - leadingZeros <= 15;
-}
-
-/** True when one of the four bytes of `w` is a quote, a backslash or below 0x20 (exact: bytewise zero tests). */
-function specialIn(w: number): boolean {
-  const quote = w ^ 0x22222222;
-  const backslash = w ^ 0x5c5c5c5c;
-  const found =
-    ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash) | ((w - 0x20202020) & ~w);
-  return (found & 0x80808080) !== 0;
-}
-
-/** Where `buf[a, b)` ends without the trailing zeros of its fraction (and its `.` when nothing is left). */
-export function withoutTrailingZeros(buf: Uint8Array, a: number, b: number): number {
-  let dot = a;
-  while (dot < b && buf[dot] !== 46 /* . */) dot++;
-  if (dot === b) return b;
-  let end = b;
-  while (end > dot + 1 && buf[end - 1] === DIGIT_0) end--;
-  return end === dot + 1 ? dot : end;
 }
 
 function withoutNul(buf: Buffer): Buffer {

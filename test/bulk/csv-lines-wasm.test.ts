@@ -9,11 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { prng } from '../../org/util.js';
 import { csvLinesWasmText, GENERATED } from '../../scripts/csv-lines-wasm.js';
 import { normaliseNumber } from '../../src/sync/coerce.js';
-import { compileLinePlan, type LinePlan, type Piece } from '../../src/sync/csv-lines.js';
+import { compileLinePlan, type LinePlan } from '../../src/sync/csv-lines.js';
 import { Stop, wasmLines } from '../../src/sync/csv-lines-wasm.js';
 import { ROOT } from '../helpers/tap.js';
 
-const HEAD: Piece = { length: 0, words: new Uint32Array(0) };
+const HEAD = Buffer.alloc(0);
 
 /** A plan for one number column whose converter counts its calls. */
 function countingPlan(): { plan: LinePlan; calls: () => number } {

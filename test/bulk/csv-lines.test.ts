@@ -9,13 +9,7 @@ import { prng } from '../../org/util.js';
 import { CsvParser } from '../../src/salesforce/csv.js';
 import type { JsonSchema } from '../../src/singer/catalog.js';
 import { csvConverter } from '../../src/sync/csv-coerce.js';
-import {
-  CsvLineDecoder,
-  compileLinePlan,
-  type LineBatch,
-  plainNumber,
-  withoutTrailingZeros,
-} from '../../src/sync/csv-lines.js';
+import { CsvLineDecoder, compileLinePlan, type LineBatch, plainNumber } from '../../src/sync/csv-lines.js';
 import { piecesText } from '../helpers/random.js';
 
 const PREFIX = '{"type":"RECORD","stream":"S","time_extracted":"2026-01-01T00:00:00.000Z","record":';
@@ -441,30 +435,5 @@ describe('CSV → RECORD lines', () => {
       '123456789012345',
       '12345678.1234567',
     ]);
-  });
-
-  it('copies a number with trailing fraction zeros without them when the shorter text prints back the same', () => {
-    const shortened = (text: string) => {
-      const bytes = Buffer.from(text);
-      const end = withoutTrailingZeros(bytes, 0, bytes.length);
-      return plainNumber(bytes, 0, end) ? text.slice(0, end) : null;
-    };
-    const cases = [
-      '0.0',
-      '100.000',
-      '-12.50',
-      '5.',
-      '7',
-      '100',
-      '-0.0',
-      '0.00000010',
-      '1.0E7',
-      '1234567890123456.0',
-    ];
-    for (const text of cases) {
-      const short = shortened(text);
-      if (short !== null) expect(JSON.stringify(Number(text))).toBe(short);
-    }
-    expect(cases.map(shortened)).toEqual(['0', '100', '-12.5', '5', '7', '100', null, null, null, null]);
   });
 });
